@@ -1,0 +1,43 @@
+# Two commands matter: `make run` and `make test`. Both install first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HEADRACE_HOME ?= $(CURDIR)/.headrace
+export HEADRACE_HOME
+
+.PHONY: install run test lint typecheck unit bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+run: install
+	$(BIN)/headrace run examples/hello_pipeline.py --param rows=5
+	@echo
+	@echo "Runs are recorded in $(HEADRACE_HOME)/headrace.db; look at them with:"
+	@echo "  $(BIN)/headrace runs list"
+	@echo "  $(BIN)/headrace runs show <RUN_ID>"
+	@echo "  $(BIN)/headrace logs <RUN_ID>"
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: install
+	$(BIN)/mypy
+
+unit: install
+	$(BIN)/pytest -q
+
+test: lint typecheck unit
+
+bench: install
+	$(BIN)/python bench/run.py --output docs/benchmarks.md
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

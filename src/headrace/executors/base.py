@@ -1,0 +1,71 @@
+"""The one interface every executor backend (local, warm, ray) implements."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from headrace.spec.resources import Resources
+
+
+@dataclass(frozen=True)
+class AttemptSpec:
+    """Everything needed to run one attempt of one task, placeholders already resolved."""
+
+    run_id: str
+    task_id: str
+    task_path: str
+    attempt_number: int
+    image: str
+    argv: list[str]
+    env: dict[str, str]
+    workdir: Path
+    log_path: Path
+    executor_input: dict[str, Any]
+    output_parameter_types: dict[str, str] = field(default_factory=dict)
+    resources: Resources = field(default_factory=Resources)
+
+
+@dataclass(frozen=True)
+class OutputArtifact:
+    """One output artifact as the program left it (URI possibly changed, metadata set)."""
+
+    name: str
+    uri: str
+    metadata: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class AttemptOutcome:
+    """How an attempt ended and what it produced."""
+
+    exit_code: int | None
+    error: str | None = None
+    canceled: bool = False
+    output_parameters: dict[str, Any] = field(default_factory=dict)
+    output_artifacts: dict[str, list[OutputArtifact]] = field(default_factory=dict)
+
+    @property
+    def succeeded(self) -> bool:
+        return self.exit_code == 0 and self.error is None and not self.canceled
+
+
+LogSink = Callable[[str, str, str], None]
+"""Called with (task_path, stream name 'stdout'|'stderr', line) for each line a task prints."""
+
+DoneCallback = Callable[[AttemptOutcome], None]
+
+
+class AttemptHandle(Protocol):
+    def cancel(self) -> None:
+        """Stop the attempt (SIGTERM, then SIGKILL after a grace period); done is still called."""
+
+
+class Executor(Protocol):
+    def start(self, spec: AttemptSpec, done: DoneCallback) -> AttemptHandle:
+        """Start the attempt in the background; call done exactly once when it ends."""
+
+    def shutdown(self) -> None:
+        """Release pools and environments; running attempts are canceled."""
