@@ -1,0 +1,243 @@
+"""The `headrace` command line: run pipelines, list and inspect runs, read logs."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.live import Live
+
+from headrace.cli._progress import RunProgress
+from headrace.cli._views import run_detail_json, run_json, runs_table, summary_table
+from headrace.config import Settings
+from headrace.errors import HeadraceError, NotFoundError
+from headrace.executors import LocalExecutor, PythonEnvCache
+from headrace.service.runs import RunRequest, caching_disabled_by_env, create_run, run_engine
+from headrace.spec.loader import load_pipeline
+from headrace.spec.params import load_params_file, parse_param_assignments
+from headrace.states import RunState
+from headrace.storage.layout import read_log
+from headrace.store import Store
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+runs_app = typer.Typer(no_args_is_help=True, help="List and inspect runs.")
+app.add_typer(runs_app, name="runs")
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+class _State:
+    debug = False
+
+
+@app.callback()
+def _main(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+) -> None:
+    """Headrace: run Kubeflow pipelines anywhere Python runs."""
+    _State.debug = debug
+    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING)
+
+
+def _open_store(settings: Settings) -> Store:
+    return Store.connect(settings.resolved_database_url())
+
+
+@app.command()
+def run(
+    pipeline: Annotated[Path, typer.Argument(help="A .py file with @dsl.pipeline, or IR .yaml/.json")],
+    pipeline_name: Annotated[
+        str | None, typer.Option("--pipeline", help="Which pipeline, when the file has several.")
+    ] = None,
+    param: Annotated[
+        list[str] | None, typer.Option("--param", "-p", help="NAME=VALUE, repeatable.")
+    ] = None,
+    params_file: Annotated[
+        Path | None, typer.Option("--params-file", help="YAML or JSON mapping of parameters.")
+    ] = None,
+    pipeline_root: Annotated[
+        str | None, typer.Option("--pipeline-root", help="Where artifacts are written.")
+    ] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Run every task.")] = False,
+    max_parallel: Annotated[
+        int | None, typer.Option("--max-parallel", min=1, help="Task slots (default: CPUs).")
+    ] = None,
+    name: Annotated[str | None, typer.Option("--name", help="Display name of the run.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Do not stream task logs.")] = False,
+) -> None:
+    """Run a pipeline to completion on this machine."""
+    settings = Settings()
+    loaded = load_pipeline(pipeline, pipeline_name)
+    values: dict[str, Any] = load_params_file(params_file) if params_file else {}
+    values.update(parse_param_assignments(loaded.spec, param or []))
+    store = _open_store(settings)
+    record = create_run(
+        store,
+        RunRequest(
+            pipeline=loaded,
+            parameters=values,
+            pipeline_root=pipeline_root or settings.resolved_pipeline_root(),
+            cache_enabled=not (no_cache or caching_disabled_by_env()),
+            display_name=name,
+        ),
+    )
+    console.print(f"run [bold]{record.id}[/] of pipeline [bold]{loaded.name}[/]")
+    progress = RunProgress(console, quiet)
+    executor = LocalExecutor(
+        log_sink=progress.log_line, envs=PythonEnvCache(settings.home / "envs")
+    )
+    engine = run_engine(
+        store, executor, settings.home, max_parallel or settings.max_parallel, progress
+    )
+    result: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            result["run"] = engine.execute(record.id)
+        except BaseException as exc:  # re-raised in the main thread
+            result["error"] = exc
+
+    thread = threading.Thread(target=work, name="headrace-engine", daemon=True)
+    try:
+        with Live(progress, console=console, refresh_per_second=4, transient=True):
+            thread.start()
+            _wait(thread, engine)
+    finally:
+        executor.shutdown()
+    if "error" in result:
+        raise result["error"]
+    final = result["run"]
+    console.print(summary_table(store.list_tasks(final.id)))
+    _print_outcome(final)
+    store.close()
+    if final.state is not RunState.SUCCEEDED:
+        raise typer.Exit(1)
+
+
+def _wait(thread: threading.Thread, engine: Any) -> None:
+    interrupted = False
+    while thread.is_alive():
+        try:
+            thread.join(0.2)
+        except KeyboardInterrupt:
+            if interrupted:
+                raise
+            interrupted = True
+            err_console.print("canceling the run (Ctrl-C again to quit at once)...")
+            engine.cancel()
+
+
+def _print_outcome(run: Any) -> None:
+    style = {"SUCCEEDED": "green", "FAILED": "red"}.get(run.state.value, "yellow")
+    console.print(f"run {run.id} [{style}]{run.state.value}[/]")
+    if run.error:
+        console.print(f"[red]{run.error}[/]")
+    console.print(f"details: headrace runs show {run.id}   logs: headrace logs {run.id}")
+
+
+@runs_app.command("list")
+def runs_list(
+    output: Annotated[str, typer.Option("--output", "-o", help="table or json")] = "table",
+    limit: Annotated[int, typer.Option("--limit", min=1)] = 50,
+) -> None:
+    """The newest runs first."""
+    store = _open_store(Settings())
+    runs = store.list_runs(limit=limit)
+    if _format(output) == "json":
+        print(json.dumps([run_json(r) for r in runs], indent=2))
+    else:
+        console.print(runs_table(runs))
+
+
+@runs_app.command("show")
+def runs_show(
+    run_id: Annotated[str, typer.Argument(help="A run id or a unique prefix of one.")],
+    output: Annotated[str, typer.Option("--output", "-o", help="table or json")] = "table",
+) -> None:
+    """A run's tasks with states, inputs, outputs and artifact URIs."""
+    store = _open_store(Settings())
+    detail = run_detail_json(store, store.get_run(run_id))
+    if _format(output) == "json":
+        print(json.dumps(detail, indent=2, default=str))
+        return
+    console.print(f"run [bold]{detail['id']}[/] {detail['name']}: {detail['state']}")
+    if detail["error"]:
+        console.print(f"[red]{detail['error']}[/]")
+    for task in detail["tasks"]:
+        depth = task["path"].count("/")
+        line = f"{'  ' * depth}{task['name']} [{task['kind'].lower()}] {task['state']}"
+        if task["attempts"] > 1:
+            line += f" ({task['attempts']} attempts)"
+        console.print(line, highlight=False, markup=False)
+        pad = "  " * (depth + 1)
+        if task["kind"] in ("CONTAINER", "IMPORTER"):
+            for key, value in task["inputs"].items():
+                console.print(f"{pad}in  {key} = {json.dumps(value)}", markup=False)
+            for key, value in task["outputs"].items():
+                console.print(f"{pad}out {key} = {json.dumps(value)}", markup=False)
+            for key, uris in task["artifacts"].items():
+                console.print(
+                    f"{pad}artifact {key}: {', '.join(uris)}", markup=False, soft_wrap=True
+                )
+        if task["error"] and task["state"] == "FAILED":
+            console.print(f"{pad}error: {task['error']}", markup=False, style="red")
+
+
+@app.command()
+def logs(
+    run_id: Annotated[str, typer.Argument(help="A run id or a unique prefix of one.")],
+    task: Annotated[str | None, typer.Argument(help="Task path or name; all when left out.")] = None,
+    attempt: Annotated[int | None, typer.Option("--attempt", help="Attempt number (0-based).")] = None,
+) -> None:
+    """Print the logs of a run's task attempts."""
+    store = _open_store(Settings())
+    run_record = store.get_run(run_id)
+    tasks = {t.id: t for t in store.list_tasks(run_record.id)}
+    if task is not None:
+        matches = [t for t in tasks.values() if t.path == task] or [
+            t for t in tasks.values() if t.name == task
+        ]
+        if not matches:
+            raise NotFoundError(
+                f"run {run_record.id} has no task '{task}'",
+                "see the task paths with `headrace runs show RUN_ID`",
+            )
+        wanted = {t.id for t in matches}
+    else:
+        wanted = set(tasks)
+    attempts = [a for a in store.list_attempts(run_id=run_record.id) if a.task_id in wanted]
+    if attempt is not None:
+        attempts = [a for a in attempts if a.number == attempt]
+    if not attempts:
+        raise NotFoundError(f"no attempt logs match in run {run_record.id}")
+    for a in attempts:
+        header = f"==> {tasks[a.task_id].path} attempt {a.number} ({a.state.value}"
+        header += f", exit code {a.exit_code})" if a.exit_code is not None else ")"
+        if len(attempts) > 1:
+            print(header)
+        print(read_log(a.log_path), end="")
+
+
+def _format(output: str) -> str:
+    if output not in ("table", "json"):
+        raise HeadraceError(f"unknown --output '{output}'", "use --output table or --output json")
+    return output
+
+
+def main() -> None:
+    """Entry point: user errors become one line and exit code 2, unless --debug."""
+    try:
+        app()
+    except HeadraceError as exc:
+        if _State.debug:
+            raise
+        err_console.print(f"[red]error:[/] {exc.message}", highlight=False)
+        if exc.hint:
+            err_console.print(f"  {exc.hint}", highlight=False)
+        raise SystemExit(2) from None

@@ -1,0 +1,283 @@
+"""Leaf tasks: cache lookups, building executor_input, launching attempts, recording outputs."""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from google.protobuf import json_format
+from kfp.pipeline_spec import pipeline_spec_pb2 as pb
+
+from headrace.engine._inputs import parameter_types
+from headrace.engine._nodes import ArtifactRef, Node
+from headrace.errors import PipelineSpecError
+from headrace.executors.base import AttemptHandle, AttemptOutcome, AttemptSpec, Executor
+from headrace.spec.fingerprint import cache_fingerprint
+from headrace.spec.placeholders import PipelineContext, resolve_arguments, resolve_string
+from headrace.spec.resources import parse_resources
+from headrace.spec.uris import local_path_for_uri
+from headrace.states import TaskKind
+from headrace.storage.layout import RunLayout, normalize_root
+from headrace.store import Store
+from headrace.store.records import NewArtifact, RunRecord, TaskUpdate
+
+
+@dataclass(frozen=True)
+class Launch:
+    """A running attempt as the engine tracks it."""
+
+    attempt_id: str
+    weight: int
+    handle: AttemptHandle
+
+
+def _iso(value: Any) -> str:
+    return str(value.isoformat().replace("+00:00", "Z"))
+
+
+class ContainerLauncher:
+    """Turns a ready leaf task into an executor attempt, and its outcome into stored outputs."""
+
+    def __init__(
+        self,
+        store: Store,
+        run: RunRecord,
+        spec: Any,
+        layout: RunLayout,
+    ) -> None:
+        self._store = store
+        self._run = run
+        self._spec = spec
+        self._deploy = json_format.ParseDict(
+            json_format.MessageToDict(spec.deployment_spec), pb.PipelineDeploymentConfig()
+        )
+        self._layout = layout
+        self._weights: dict[Node, int] = {}
+
+    def _component(self, node: Node) -> Any:
+        return self._spec.components[node.component_name]
+
+    def _executor_spec(self, node: Node) -> Any:
+        return self._deploy.executors[self._component(node).executor_label]
+
+    def executor_kind(self, label: str) -> TaskKind:
+        executor = self._deploy.executors[label]
+        kind = executor.WhichOneof("spec")
+        if kind == "importer":
+            return TaskKind.IMPORTER
+        if kind == "container":
+            return TaskKind.CONTAINER
+        raise PipelineSpecError(
+            f"executor '{label}' is a {kind} executor, which Headrace does not run",
+            "use container components, lightweight Python components or dsl.importer",
+        )
+
+    def weight(self, node: Node, budget: int) -> int:
+        """How many of the `--max-parallel` slots a task takes: its CPU request, at least one."""
+        if node not in self._weights:
+            resources = parse_resources(self._executor_spec(node).container, node.params)
+            cpu = resources.cpu or 1.0
+            self._weights[node] = max(1, min(budget, math.ceil(cpu)))
+        return self._weights[node]
+
+    # ---- cache ------------------------------------------------------------------------------
+
+    def cache_lookup(self, node: Node) -> tuple[dict[str, Any], dict[str, list[ArtifactRef]]] | None:
+        """Reuse the outputs of an earlier identical execution, when caching is on for the task."""
+        options = node.task_spec.caching_options
+        if not self._run.cache_enabled or not options.enable_cache:
+            return None
+        container = self._executor_spec(node).container
+        fingerprint = cache_fingerprint(
+            component_name=node.task_spec.component_ref.name,
+            image=container.image,
+            command=list(container.command),
+            args=list(container.args),
+            input_parameters=node.params,
+            input_artifacts={k: [a.id for a in refs] for k, refs in node.artifacts.items()},
+            output_definitions=json_format.MessageToDict(self._component(node).output_definitions),
+            cache_key=options.cache_key or None,
+        )
+        hit = self._store.find_cache_hit(fingerprint, self._run.pipeline_name, self._run.namespace)
+        self._store.update_task(
+            node.task_id,
+            TaskUpdate(
+                cache_fingerprint=fingerprint,
+                cached_from_task_id=hit.id if hit is not None else None,
+            ),
+        )
+        if hit is None:
+            return None
+        artifacts: dict[str, list[ArtifactRef]] = {}
+        for event in self._store.task_events(hit.id, "OUTPUT"):
+            a = event.artifact
+            artifacts.setdefault(event.key, []).append(
+                ArtifactRef(a.id, a.name, a.uri, a.schema_title, a.schema_version, a.metadata)
+            )
+        return dict(hit.outputs), artifacts
+
+    # ---- attempts ---------------------------------------------------------------------------
+
+    def _executor_input(self, node: Node, attempt_dir: Path) -> dict[str, Any]:
+        component = self._component(node)
+        execution = uuid.uuid4().hex[:12]
+        out_params = {
+            name: {"outputFile": str(attempt_dir / "outputs" / name)}
+            for name in component.output_definitions.parameters
+        }
+        out_artifacts: dict[str, Any] = {}
+        for name, definition in component.output_definitions.artifacts.items():
+            uri = self._layout.output_uri(node.path, execution, name)
+            Path(local_path_for_uri(uri)).parent.mkdir(parents=True, exist_ok=True)
+            out_artifacts[name] = {
+                "artifacts": [
+                    {
+                        "name": name,
+                        "type": {
+                            "schemaTitle": definition.artifact_type.schema_title,
+                            "schemaVersion": definition.artifact_type.schema_version or "0.0.1",
+                        },
+                        "uri": uri,
+                        "metadata": {},
+                    }
+                ]
+            }
+        (attempt_dir / "outputs").mkdir(parents=True, exist_ok=True)
+        return {
+            "inputs": {
+                "parameterValues": node.params,
+                "artifacts": {
+                    name: {"artifacts": [ref.executor_form() for ref in refs]}
+                    for name, refs in node.artifacts.items()
+                },
+            },
+            "outputs": {
+                "parameters": out_params,
+                "artifacts": out_artifacts,
+                "outputFile": str(attempt_dir / "executor_output.json"),
+            },
+        }
+
+    def _context(self, node: Node) -> PipelineContext:
+        created = _iso(self._run.created_at)
+        return PipelineContext(
+            job_name=self._run.display_name,
+            job_resource_name=self._run.id,
+            job_uuid=self._run.id,
+            task_name=node.name,
+            task_uuid=node.task_id,
+            create_time_utc=created,
+            schedule_time_utc=created,
+        )
+
+    def launch(
+        self,
+        node: Node,
+        weight: int,
+        executor: Executor,
+        done: Callable[[AttemptOutcome], None],
+    ) -> Launch:
+        """Start the next attempt of a container task."""
+        attempt = node.attempts
+        container = self._executor_spec(node).container
+        attempt_dir = self._layout.attempt_dir(node.task_id, attempt)
+        executor_input = self._executor_input(node, attempt_dir)
+        ctx = self._context(node)
+        argv = resolve_arguments([*container.command, *container.args], executor_input, ctx)
+        env = {e.name: resolve_string(e.value, executor_input, ctx) for e in container.env}
+        env["KFP_RETRY_INDEX"] = str(attempt)
+        log_path = self._layout.log_path(node.task_id, attempt)
+        record = self._store.create_attempt(node.task_id, self._run.id, attempt, str(log_path))
+        self._store.update_task(
+            node.task_id,
+            TaskUpdate(image=container.image, command=argv, attempt_count=attempt + 1),
+        )
+        spec = AttemptSpec(
+            run_id=self._run.id,
+            task_id=node.task_id,
+            task_path=node.path,
+            attempt_number=attempt,
+            image=container.image,
+            argv=argv,
+            env=env,
+            workdir=attempt_dir / "work",
+            log_path=log_path,
+            executor_input=executor_input,
+            output_parameter_types=parameter_types(self._component(node).output_definitions),
+            resources=parse_resources(container, node.params),
+        )
+        handle = executor.start(spec, done)
+        return Launch(record.id, weight, handle)
+
+    def record_outputs(
+        self, node: Node, launch: Launch, outcome: AttemptOutcome
+    ) -> tuple[dict[str, Any], dict[str, list[ArtifactRef]]]:
+        """Store the artifacts an attempt produced; return its parameters and artifacts."""
+        definitions = self._component(node).output_definitions.artifacts
+        refs: dict[str, list[ArtifactRef]] = {}
+        for name, produced in outcome.output_artifacts.items():
+            if name not in definitions:
+                continue
+            schema = definitions[name].artifact_type
+            for art in produced:
+                record = self._store.create_artifact(
+                    NewArtifact(
+                        run_id=self._run.id,
+                        name=name,
+                        uri=art.uri,
+                        schema_title=schema.schema_title,
+                        schema_version=schema.schema_version or "0.0.1",
+                        metadata=art.metadata,
+                        producer_task_id=node.task_id,
+                    )
+                )
+                refs.setdefault(name, []).append(_ref(record))
+        return dict(outcome.output_parameters), refs
+
+    def import_artifact(self, node: Node) -> ArtifactRef:
+        """Run a `dsl.importer` task: register the artifact at the given URI."""
+        importer = self._executor_spec(node).importer
+        source = importer.artifact_uri
+        if source.WhichOneof("value") == "runtime_parameter":
+            uri = node.params.get(source.runtime_parameter)
+        else:
+            uri = json_format.MessageToDict(source.constant) or source.constant_value.string_value
+        if not isinstance(uri, str) or not uri:
+            raise PipelineSpecError(f"importer '{node.path}': no artifact URI was given")
+        metadata = json_format.MessageToDict(importer.metadata)
+        executor_input = {"inputs": {"parameterValues": node.params}}
+        ctx = self._context(node)
+        metadata = {
+            k: resolve_string(v, executor_input, ctx) if isinstance(v, str) else v
+            for k, v in metadata.items()
+        }
+        local = normalize_root(uri) if uri.startswith("file://") else uri
+        schema = importer.type_schema
+        record = self._store.create_artifact(
+            NewArtifact(
+                run_id=self._run.id,
+                name="artifact",
+                uri=local,
+                schema_title=schema.schema_title or "system.Artifact",
+                schema_version=schema.schema_version or "0.0.1",
+                metadata=metadata,
+                producer_task_id=node.task_id,
+            )
+        )
+        return _ref(record)
+
+
+def _ref(record: Any) -> ArtifactRef:
+    return ArtifactRef(
+        record.id,
+        record.name,
+        record.uri,
+        record.schema_title,
+        record.schema_version,
+        record.metadata,
+    )
+

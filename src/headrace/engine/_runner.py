@@ -1,0 +1,587 @@
+"""Runs one pipeline run: walks the DAG, persists every state change, hands leaves to executors."""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import json
+import logging
+import queue
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from google.protobuf import json_format
+from kfp.pipeline_spec import pipeline_spec_pb2 as pb
+
+from headrace.engine._containers import ContainerLauncher, Launch
+from headrace.engine._inputs import (
+    coerce,
+    parameter_types,
+    producers,
+    resolve_artifacts,
+    resolve_parameters,
+)
+from headrace.engine._nodes import ArtifactRef, DagScope, LoopState, Node
+from headrace.engine._outputs import collect_iterations, dag_outputs
+from headrace.errors import HeadraceError
+from headrace.executors.base import AttemptOutcome, Executor
+from headrace.spec.conditions import evaluate_condition
+from headrace.spec.loader import load_pipeline_dicts
+from headrace.states import AttemptState, RunState, TaskKind, TaskState
+from headrace.storage.layout import RunLayout, normalize_root
+from headrace.store import Store
+from headrace.store.records import NewTask, RunRecord, TaskUpdate
+
+log = logging.getLogger("headrace.engine")
+
+_COMPLETED = pb.PipelineTaskSpec.TriggerPolicy.TriggerStrategy.ALL_UPSTREAM_TASKS_COMPLETED
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    home: Path
+    max_parallel: int
+
+
+@dataclass(frozen=True)
+class TaskEvent:
+    """A task changed state; what a progress display needs to know."""
+
+    path: str
+    name: str
+    kind: TaskKind
+    state: TaskState
+    parent_path: str | None
+    iteration_count: int | None = None
+    error: str | None = None
+    retrying_in: float | None = None
+
+
+class EngineListener(Protocol):
+    def task_changed(self, event: TaskEvent) -> None: ...
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class RunEngine:
+    """Executes one stored run to its end; `cancel()` may be called from any thread."""
+
+    def __init__(
+        self,
+        store: Store,
+        executor: Executor,
+        options: EngineOptions,
+        listener: EngineListener | None = None,
+    ) -> None:
+        self._store = store
+        self._executor = executor
+        self._options = options
+        self._listener = listener
+        self._events: queue.Queue[tuple[Any, ...]] = queue.Queue()
+        self._finished: deque[Node] = deque()
+        self._ready: deque[Node] = deque()
+        self._running: dict[Node, Launch] = {}
+        self._timers: list[tuple[float, int, Node]] = []
+        self._seq = itertools.count()
+        self._slots_used = 0
+        self._canceling = False
+        self._first_failure: Node | None = None
+
+    def cancel(self) -> None:
+        """Ask the run to stop: running tasks are terminated, nothing new starts."""
+        self._events.put(("cancel",))
+
+    def execute(self, run_id: str) -> RunRecord:
+        """Run to completion and return the final run record."""
+        run = self._store.get_run(run_id)
+        loaded = load_pipeline_dicts(run.pipeline_spec, run.platform_spec, f"run {run.id}")
+        self._run = run
+        self._spec = loaded.spec
+        layout = RunLayout(
+            self._options.home, normalize_root(run.pipeline_root), run.pipeline_name, run.id
+        )
+        self._launcher = ContainerLauncher(self._store, run, loaded.spec, layout)
+        self._store.set_run_state(run.id, RunState.RUNNING, started_at=_now())
+        root_record = self._store.create_task(
+            NewTask(run.id, None, run.pipeline_name, "", TaskKind.ROOT, "root")
+        )
+        root = Node(root_record.id, run.pipeline_name, "", TaskKind.ROOT, "root", None, None)
+        root.params = dict(run.parameters)
+        self._mark_running(root, inputs=root.params)
+        self._start_dag(root, self._spec.root)
+        self._loop(root)
+        state = {
+            TaskState.SUCCEEDED: RunState.SUCCEEDED,
+            TaskState.CANCELED: RunState.CANCELED,
+        }.get(root.state, RunState.FAILED)
+        error = None
+        if state is RunState.FAILED and self._first_failure is not None:
+            error = f"task '{self._first_failure.path}' failed: {self._first_failure.error}"
+        self._store.set_run_state(run.id, state, error=error, finished_at=_now())
+        return self._store.get_run(run.id)
+
+    # ---- the loop -------------------------------------------------------------------------
+
+    def _loop(self, root: Node) -> None:
+        while True:
+            self._drain_finished()
+            self._dispatch()
+            if root.state.is_final:
+                return
+            timeout = None
+            if self._timers:
+                timeout = max(0.0, self._timers[0][0] - time.monotonic())
+            try:
+                event = self._events.get(timeout=timeout)
+            except queue.Empty:
+                event = None
+            self._fire_timers()
+            if event is None:
+                continue
+            if event[0] == "cancel":
+                self._begin_cancel()
+            elif event[0] == "done":
+                self._on_attempt_done(event[1], event[2])
+
+    def _drain_finished(self) -> None:
+        while self._finished:
+            self._propagate(self._finished.popleft())
+
+    def _dispatch(self) -> None:
+        budget = self._options.max_parallel
+        while self._ready:
+            node = self._ready[0]
+            weight = self._launcher.weight(node, budget)
+            if self._slots_used + weight > budget:
+                return
+            self._ready.popleft()
+            self._launch(node, weight)
+
+    def _fire_timers(self) -> None:
+        now = time.monotonic()
+        while self._timers and self._timers[0][0] <= now:
+            _, _, node = heapq.heappop(self._timers)
+            if self._canceling:
+                self._finish(node, TaskState.CANCELED, "run canceled before the retry")
+            else:
+                self._ready.append(node)
+
+    # ---- state changes ----------------------------------------------------------------------
+
+    def _notify(self, node: Node, retrying_in: float | None = None) -> None:
+        if self._listener is None:
+            return
+        parent = node.parent.owner.path if node.parent is not None else None
+        count = len(node.loop.items) if node.loop is not None else None
+        self._listener.task_changed(
+            TaskEvent(
+                node.path, node.name, node.kind, node.state, parent, count, node.error, retrying_in
+            )
+        )
+
+    def _mark_running(self, node: Node, inputs: dict[str, Any]) -> None:
+        node.state = TaskState.RUNNING
+        self._store.update_task(
+            node.task_id, TaskUpdate(state=TaskState.RUNNING, inputs=inputs, started_at=_now())
+        )
+        for key, refs in node.artifacts.items():
+            for position, ref in enumerate(refs):
+                self._store.record_event(node.task_id, ref.id, "INPUT", key, position)
+        self._notify(node)
+
+    def _finish(self, node: Node, state: TaskState, error: str | None = None) -> None:
+        """Record a final state; the consequences are handled by `_propagate` from the queue."""
+        if node.state.is_final:
+            return
+        node.state = state
+        node.error = error
+        self._store.update_task(
+            node.task_id,
+            TaskUpdate(state=state, error=error, outputs=node.outputs, finished_at=_now()),
+        )
+        if state is TaskState.FAILED and node.kind in (TaskKind.CONTAINER, TaskKind.IMPORTER):
+            self._first_failure = self._first_failure or node
+            log.info("task %s failed: %s", node.path, error)
+        self._notify(node)
+        self._finished.append(node)
+
+    def _propagate(self, node: Node) -> None:
+        scope = node.parent
+        if scope is None:
+            return
+        owner = scope.owner
+        if node.kind is TaskKind.ITERATION:
+            self._iteration_done(owner, node)
+            return
+        scope.unfinished -= 1
+        for name in scope.downstream.get(node.name, ()):
+            sibling = scope.children[name]
+            ups = scope.upstream[name]
+            if sibling.state is TaskState.PENDING and all(
+                scope.children[u].state.is_final for u in ups
+            ):
+                self._evaluate(sibling)
+        if scope.unfinished == 0:
+            self._finish_dag(owner)
+
+    # ---- DAGs and loops ---------------------------------------------------------------------
+
+    def _component(self, node: Node) -> Any:
+        return self._spec.components[node.component_name]
+
+    def _kind_of(self, task_spec: Any) -> TaskKind:
+        component = self._spec.components[task_spec.component_ref.name]
+        if component.WhichOneof("implementation") == "dag":
+            if task_spec.WhichOneof("iterator") is not None:
+                return TaskKind.LOOP
+            return TaskKind.DAG
+        return self._launcher.executor_kind(component.executor_label)
+
+    def _start_dag(self, node: Node, component: Any) -> None:
+        scope = DagScope(owner=node)
+        node.scope = scope
+        tasks = component.dag.tasks
+        names = list(tasks.keys())
+        prefix = f"{node.path}/" if node.path else ""
+        records = self._store.create_tasks(
+            [
+                NewTask(
+                    self._run.id,
+                    node.task_id,
+                    name,
+                    prefix + name,
+                    self._kind_of(tasks[name]),
+                    tasks[name].component_ref.name,
+                )
+                for name in names
+            ]
+        )
+        for name, record in zip(names, records, strict=True):
+            child = Node(
+                record.id,
+                name,
+                record.path,
+                record.kind,
+                record.component_name or "",
+                tasks[name],
+                scope,
+            )
+            scope.children[name] = child
+            ups = producers(tasks[name]) & set(names)
+            scope.upstream[name] = ups
+            for up in ups:
+                scope.downstream.setdefault(up, []).append(name)
+        scope.unfinished = len(names)
+        if not names:
+            self._finish_dag(node)
+            return
+        for name in names:
+            if not scope.upstream[name]:
+                self._evaluate(scope.children[name])
+
+    def _finish_dag(self, node: Node) -> None:
+        assert node.scope is not None
+        children = node.scope.children.values()
+        failed = next((c for c in children if c.state is TaskState.FAILED), None)
+        if failed is not None:
+            self._finish(node, TaskState.FAILED, f"task '{failed.path}' failed: {failed.error}")
+            return
+        if any(c.state is TaskState.CANCELED for c in children):
+            self._finish(node, TaskState.CANCELED, "canceled")
+            return
+        component = self._component(node) if node.kind is not TaskKind.ROOT else self._spec.root
+        node.outputs, node.output_artifacts = dag_outputs(component.dag, node.scope)
+        self._record_artifact_outputs(node)
+        self._finish(node, TaskState.SUCCEEDED)
+
+    def _start_loop(self, node: Node) -> None:
+        spec = node.task_spec
+        try:
+            items = self._loop_items(node)
+        except HeadraceError as exc:
+            self._finish(node, TaskState.FAILED, str(exc))
+            return
+        limit = spec.iterator_policy.parallelism_limit
+        loop = LoopState(items=items, limit=limit)
+        node.loop = loop
+        scope = DagScope(owner=node)
+        node.scope = scope
+        records = self._store.create_tasks(
+            [
+                NewTask(
+                    self._run.id,
+                    node.task_id,
+                    f"iteration-{i}",
+                    f"{node.path}/iteration-{i}",
+                    TaskKind.ITERATION,
+                    node.component_name,
+                    iteration_index=i,
+                )
+                for i in range(len(items))
+            ]
+        )
+        for i, record in enumerate(records):
+            it = Node(
+                record.id,
+                record.name,
+                record.path,
+                TaskKind.ITERATION,
+                node.component_name,
+                spec,
+                scope,
+                iteration_index=i,
+            )
+            loop.iterations.append(it)
+        self._store.update_task(node.task_id, TaskUpdate(iteration_count=len(items)))
+        self._notify(node)
+        if not items:
+            self._finish_loop(node)
+            return
+        self._fill_loop(node)
+
+    def _loop_items(self, node: Node) -> list[Any]:
+        spec = node.task_spec
+        if spec.WhichOneof("iterator") == "artifact_iterator":
+            return list(node.artifacts.get(spec.artifact_iterator.items.input_artifact, []))
+        items_spec = spec.parameter_iterator.items
+        if items_spec.WhichOneof("kind") == "raw":
+            raw: Any = items_spec.raw
+        else:
+            raw = node.params.get(items_spec.input_parameter)
+        value = coerce(raw, "LIST")
+        if not isinstance(value, list):
+            raise HeadraceError(
+                f"loop '{node.path}': items must be a list, got {json.dumps(value)[:200]}",
+                "pass a list (or a JSON list) to dsl.ParallelFor",
+            )
+        return value
+
+    def _fill_loop(self, node: Node) -> None:
+        loop = node.loop
+        assert loop is not None
+        component = self._component(node)
+        spec = node.task_spec
+        is_artifact = spec.WhichOneof("iterator") == "artifact_iterator"
+        item_input = (
+            spec.artifact_iterator.item_input if is_artifact else spec.parameter_iterator.item_input
+        )
+        while loop.next_index < len(loop.items) and (loop.limit <= 0 or loop.active < loop.limit):
+            it = loop.iterations[loop.next_index]
+            item = loop.items[loop.next_index]
+            loop.next_index += 1
+            if self._canceling:
+                self._finish(it, TaskState.CANCELED, "run canceled")
+                continue
+            loop.active += 1
+            it.params = dict(node.params)
+            it.artifacts = dict(node.artifacts)
+            if is_artifact:
+                it.artifacts[item_input] = [item]
+            else:
+                it.params[item_input] = item
+            self._mark_running(it, inputs={item_input: _jsonable(item)})
+            self._start_dag(it, component)
+
+    def _iteration_done(self, loop_node: Node, iteration: Node) -> None:
+        loop = loop_node.loop
+        assert loop is not None
+        if iteration.scope is not None:
+            loop.active -= 1
+        loop.finished += 1
+        self._fill_loop(loop_node)
+        if loop.finished == len(loop.items):
+            self._finish_loop(loop_node)
+
+    def _finish_loop(self, node: Node) -> None:
+        loop = node.loop
+        assert loop is not None
+        failed = [it for it in loop.iterations if it.state is TaskState.FAILED]
+        if failed:
+            self._finish(
+                node,
+                TaskState.FAILED,
+                f"{len(failed)} of {len(loop.items)} iterations failed; first: {failed[0].error}",
+            )
+            return
+        if any(it.state is TaskState.CANCELED for it in loop.iterations):
+            self._finish(node, TaskState.CANCELED, "canceled")
+            return
+        done = [it for it in loop.iterations if it.state.is_success]
+        node.outputs, node.output_artifacts = collect_iterations(done)
+        outputs = self._component(node).output_definitions
+        for name in outputs.parameters:
+            node.outputs.setdefault(name, [])
+        for name in outputs.artifacts:
+            node.output_artifacts.setdefault(name, [])
+        self._record_artifact_outputs(node)
+        self._finish(node, TaskState.SUCCEEDED)
+
+    def _record_artifact_outputs(self, node: Node) -> None:
+        for key, refs in node.output_artifacts.items():
+            for position, ref in enumerate(refs):
+                self._store.record_event(node.task_id, ref.id, "OUTPUT", key, position)
+
+    # ---- one task ---------------------------------------------------------------------------
+
+    def _evaluate(self, node: Node) -> None:
+        """All upstream tasks are final: skip, fail, or start this task."""
+        scope = node.parent
+        assert scope is not None
+        if self._canceling:
+            self._finish(node, TaskState.CANCELED, "run canceled")
+            return
+        ups = [scope.children[u] for u in sorted(scope.upstream[node.name])]
+        if node.task_spec.trigger_policy.strategy != _COMPLETED:
+            bad = next((u for u in ups if u.state is TaskState.FAILED), None)
+            if bad is not None:
+                self._finish(node, TaskState.SKIPPED, f"not run: upstream '{bad.path}' failed")
+                return
+            if any(u.state is TaskState.CANCELED for u in ups):
+                self._finish(node, TaskState.CANCELED, "not run: upstream canceled")
+                return
+            if any(u.state is TaskState.SKIPPED for u in ups):
+                self._finish(node, TaskState.SKIPPED, "not run: upstream skipped")
+                return
+        component = self._component(node)
+        try:
+            node.params = resolve_parameters(
+                node,
+                scope,
+                parameter_types(component.input_definitions),
+                self._run.id,
+                self._run.display_name,
+            )
+            _apply_defaults(node.params, component.input_definitions)
+            node.artifacts = resolve_artifacts(node, scope)
+            condition = node.task_spec.trigger_policy.condition
+            if condition and not evaluate_condition(
+                condition, node.params, f"task '{node.path}'"
+            ):
+                self._store.update_task(node.task_id, TaskUpdate(inputs=node.params))
+                self._finish(node, TaskState.SKIPPED, "condition was false")
+                return
+        except HeadraceError as exc:
+            self._finish(node, TaskState.FAILED, str(exc))
+            return
+        self._mark_running(node, inputs=node.params)
+        if node.kind is TaskKind.DAG:
+            self._start_dag(node, component)
+        elif node.kind is TaskKind.LOOP:
+            self._start_loop(node)
+        elif node.kind is TaskKind.IMPORTER:
+            self._run_importer(node)
+        else:
+            self._prepare_container(node)
+
+    def _run_importer(self, node: Node) -> None:
+        try:
+            ref = self._launcher.import_artifact(node)
+        except HeadraceError as exc:
+            self._finish(node, TaskState.FAILED, str(exc))
+            return
+        node.output_artifacts = {"artifact": [ref]}
+        self._record_artifact_outputs(node)
+        self._finish(node, TaskState.SUCCEEDED)
+
+    def _prepare_container(self, node: Node) -> None:
+        hit = self._launcher.cache_lookup(node)
+        if hit is not None:
+            node.outputs, node.output_artifacts = hit
+            self._record_artifact_outputs(node)
+            self._finish(node, TaskState.CACHED)
+            return
+        self._ready.append(node)
+
+    def _launch(self, node: Node, weight: int) -> None:
+        if self._canceling:
+            self._finish(node, TaskState.CANCELED, "run canceled")
+            return
+        done: Callable[[AttemptOutcome], None] = lambda outcome: self._events.put(
+            ("done", node, outcome)
+        )
+        try:
+            launch = self._launcher.launch(node, weight, self._executor, done)
+        except HeadraceError as exc:
+            self._finish(node, TaskState.FAILED, str(exc))
+            return
+        self._slots_used += weight
+        self._running[node] = launch
+        node.attempts += 1
+
+    def _on_attempt_done(self, node: Node, outcome: AttemptOutcome) -> None:
+        launch = self._running.pop(node)
+        self._slots_used -= launch.weight
+        if outcome.canceled or (self._canceling and not outcome.succeeded):
+            self._store.finish_attempt(
+                launch.attempt_id, AttemptState.CANCELED, outcome.exit_code, "canceled"
+            )
+            self._finish(node, TaskState.CANCELED, "canceled")
+            return
+        if outcome.succeeded:
+            try:
+                node.outputs, node.output_artifacts = self._launcher.record_outputs(
+                    node, launch, outcome
+                )
+            except HeadraceError as exc:
+                outcome = AttemptOutcome(exit_code=outcome.exit_code, error=str(exc))
+            else:
+                self._store.finish_attempt(launch.attempt_id, AttemptState.SUCCEEDED, 0, None)
+                self._record_artifact_outputs(node)
+                self._finish(node, TaskState.SUCCEEDED)
+                return
+        error = outcome.error or f"exited with code {outcome.exit_code}"
+        self._store.finish_attempt(launch.attempt_id, AttemptState.FAILED, outcome.exit_code, error)
+        policy = node.task_spec.retry_policy
+        if node.attempts <= policy.max_retry_count and not self._canceling:
+            delay = _backoff(policy, node.attempts - 1)
+            node.error = error
+            self._notify(node, retrying_in=delay)
+            heapq.heappush(self._timers, (time.monotonic() + delay, next(self._seq), node))
+            return
+        attempts = f" after {node.attempts} attempts" if node.attempts > 1 else ""
+        self._finish(node, TaskState.FAILED, f"{error}{attempts}")
+
+    def _begin_cancel(self) -> None:
+        if self._canceling:
+            return
+        self._canceling = True
+        self._store.set_run_state(self._run.id, RunState.CANCELING)
+        for launch in list(self._running.values()):
+            launch.handle.cancel()
+        while self._ready:
+            self._finish(self._ready.popleft(), TaskState.CANCELED, "run canceled")
+        while self._timers:
+            _, _, node = heapq.heappop(self._timers)
+            self._finish(node, TaskState.CANCELED, "run canceled before the retry")
+
+
+def _backoff(policy: Any, retry_index: int) -> float:
+    """Kubeflow's backoff: duration * factor^n, capped at the maximum (default 1 hour)."""
+    base = policy.backoff_duration.seconds + policy.backoff_duration.nanos / 1e9
+    factor = policy.backoff_factor or 2.0
+    cap = policy.backoff_max_duration.seconds or 3600
+    return float(min(base * factor**retry_index, cap))
+
+
+def _apply_defaults(params: dict[str, Any], inputs: Any) -> None:
+    for name, definition in inputs.parameters.items():
+        if name not in params and definition.HasField("default_value"):
+            params[name] = coerce(
+                json_format.MessageToDict(definition.default_value),
+                pb.ParameterType.ParameterTypeEnum.Name(definition.parameter_type),
+            )
+
+
+def _jsonable(item: Any) -> Any:
+    if isinstance(item, ArtifactRef):
+        return item.uri
+    return item
+
+

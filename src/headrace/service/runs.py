@@ -1,0 +1,92 @@
+"""Use cases around runs, shared by the CLI, the API and the scheduler."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from google.protobuf import json_format
+from kfp.pipeline_spec import pipeline_spec_pb2 as pb
+
+from headrace.engine import EngineListener, EngineOptions, RunEngine
+from headrace.errors import ConfigError, PipelineSpecError
+from headrace.executors.base import Executor
+from headrace.spec.loader import LoadedPipeline
+from headrace.spec.params import resolve_parameters
+from headrace.storage.layout import normalize_root
+from headrace.store import Store
+from headrace.store.records import DEFAULT_NAMESPACE, NewRun, RunRecord
+
+CACHE_OFF_ENV = "KFP_DISABLE_EXECUTION_CACHING_BY_DEFAULT"
+
+
+def caching_disabled_by_env() -> bool:
+    """Kubeflow's switch to turn execution caching off by default."""
+    return os.environ.get(CACHE_OFF_ENV, "").strip().lower() in ("1", "true", "yes")
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    pipeline: LoadedPipeline
+    parameters: dict[str, Any]
+    pipeline_root: str
+    cache_enabled: bool = True
+    display_name: str | None = None
+    namespace: str = DEFAULT_NAMESPACE
+
+
+def check_commands(pipeline: LoadedPipeline) -> None:
+    """Fail before the run starts when a container's program is not on this machine."""
+    deploy = json_format.ParseDict(
+        json_format.MessageToDict(pipeline.spec.deployment_spec), pb.PipelineDeploymentConfig()
+    )
+    for label, executor in deploy.executors.items():
+        if executor.WhichOneof("spec") != "container":
+            continue
+        argv = [*executor.container.command, *executor.container.args]
+        if not argv or "{{" in argv[0] or shutil.which(argv[0]):
+            continue
+        raise PipelineSpecError(
+            f"{pipeline.source}: executor '{label}' runs '{argv[0]}', which is not on this "
+            f"machine's PATH",
+            f"Headrace runs containers as local processes (image "
+            f"'{executor.container.image}' is recorded, not pulled): install '{argv[0]}'",
+        )
+
+
+def create_run(store: Store, request: RunRequest) -> RunRecord:
+    """Validate everything about a run, then store it as PENDING; nothing is written on error."""
+    parameters = resolve_parameters(request.pipeline.spec, request.parameters)
+    root = normalize_root(request.pipeline_root)
+    if "://" in root:
+        raise ConfigError(
+            f"pipeline root '{request.pipeline_root}' is not a local directory",
+            "object-store roots are not supported yet; use a local path or file:// URI",
+        )
+    check_commands(request.pipeline)
+    return store.create_run(
+        NewRun(
+            pipeline_name=request.pipeline.name,
+            display_name=request.display_name or request.pipeline.name,
+            pipeline_spec=request.pipeline.spec_dict(),
+            platform_spec=request.pipeline.platform_dict(),
+            pipeline_root=root,
+            parameters=parameters,
+            namespace=request.namespace,
+            cache_enabled=request.cache_enabled,
+        )
+    )
+
+
+def run_engine(
+    store: Store,
+    executor: Executor,
+    home: Path,
+    max_parallel: int,
+    listener: EngineListener | None = None,
+) -> RunEngine:
+    """An engine ready to execute stored runs."""
+    return RunEngine(store, executor, EngineOptions(home=home, max_parallel=max_parallel), listener)
