@@ -19,7 +19,8 @@ def make_rows(rows: int, data: Output[Dataset]) -> list:
 @dsl.component(base_image="python:3.11")
 def score(row: int, data: Input[Dataset]) -> float:
     """Score one row of the dataset."""
-    lines = open(data.path).read().splitlines()[1:]
+    with open(data.path) as f:
+        lines = f.read().splitlines()[1:]
     value = float(lines[row].split(",")[1])
     print(f"row {row}: value {value}")
     return value / 10.0

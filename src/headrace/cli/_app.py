@@ -51,7 +51,9 @@ def _open_store(settings: Settings) -> Store:
 
 @app.command()
 def run(
-    pipeline: Annotated[Path, typer.Argument(help="A .py file with @dsl.pipeline, or IR .yaml/.json")],
+    pipeline: Annotated[
+        Path, typer.Argument(help="A .py file with @dsl.pipeline, or IR .yaml/.json")
+    ],
     pipeline_name: Annotated[
         str | None, typer.Option("--pipeline", help="Which pipeline, when the file has several.")
     ] = None,
@@ -192,8 +194,12 @@ def runs_show(
 @app.command()
 def logs(
     run_id: Annotated[str, typer.Argument(help="A run id or a unique prefix of one.")],
-    task: Annotated[str | None, typer.Argument(help="Task path or name; all when left out.")] = None,
-    attempt: Annotated[int | None, typer.Option("--attempt", help="Attempt number (0-based).")] = None,
+    task: Annotated[
+        str | None, typer.Argument(help="Task path or name; all when left out.")
+    ] = None,
+    attempt: Annotated[
+        int | None, typer.Option("--attempt", help="Attempt number (0-based).")
+    ] = None,
 ) -> None:
     """Print the logs of a run's task attempts."""
     store = _open_store(Settings())

@@ -42,11 +42,14 @@ class RunProgress:
             if event.kind in _LEAVES:
                 self._states[event.path] = event.state
                 self._report(event)
-            if event.kind is TaskKind.LOOP and event.iteration_count is not None:
-                if event.path not in self._bars:
-                    self._bars[event.path] = self._loops.add_task(
-                        f"loop {event.path}", total=event.iteration_count
-                    )
+            if (
+                event.kind is TaskKind.LOOP
+                and event.iteration_count is not None
+                and event.path not in self._bars
+            ):
+                self._bars[event.path] = self._loops.add_task(
+                    f"loop {event.path}", total=event.iteration_count
+                )
             if (
                 event.kind is TaskKind.ITERATION
                 and event.state.is_final

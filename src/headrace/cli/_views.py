@@ -111,7 +111,7 @@ def summary_table(tasks: list[TaskRecord]) -> Table:
     table = Table("task", "state", "attempts", "duration", "cached")
     table.columns[0].overflow = "fold"
     for path, members in groups.items():
-        states = defaultdict(int)
+        states: dict[str, int] = defaultdict(int)
         for t in members:
             states[t.state.value] += 1
         state = ", ".join(f"{n} {s}" if len(members) > 1 else s for s, n in states.items())
