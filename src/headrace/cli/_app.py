@@ -98,18 +98,21 @@ def run(
         store, executor, settings.home, max_parallel or settings.max_parallel, progress
     )
     result: dict[str, Any] = {}
+    finished = threading.Event()
 
     def work() -> None:
         try:
             result["run"] = engine.execute(record.id)
         except BaseException as exc:  # re-raised in the main thread
             result["error"] = exc
+        finally:
+            finished.set()
 
     thread = threading.Thread(target=work, name="headrace-engine", daemon=True)
     try:
         with Live(progress, console=console, refresh_per_second=4, transient=True):
             thread.start()
-            _wait(thread, engine)
+            _wait(finished, engine)
     finally:
         executor.shutdown()
     if "error" in result:
@@ -122,11 +125,12 @@ def run(
         raise typer.Exit(1)
 
 
-def _wait(thread: threading.Thread, engine: Any) -> None:
+def _wait(finished: threading.Event, engine: Any) -> None:
+    """Wait for the engine thread; the first Ctrl-C cancels the run, the second quits."""
     interrupted = False
-    while thread.is_alive():
+    while not finished.is_set():
         try:
-            thread.join(0.2)
+            finished.wait(0.2)
         except KeyboardInterrupt:
             if interrupted:
                 raise

@@ -1,0 +1,96 @@
+"""Rows to records: the only place that knows both shapes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Row
+
+from headrace.states import AttemptState, RunState, TaskKind, TaskState
+from headrace.store._schema import ArtifactRow, AttemptRow, RunRow, TaskRow
+from headrace.store.records import ArtifactRecord, AttemptRecord, RunRecord, TaskRecord
+
+
+def run_record(row: RunRow) -> RunRecord:
+    return RunRecord(
+        id=row.id,
+        namespace=row.namespace,
+        experiment_id=row.experiment_id,
+        pipeline_version_id=row.pipeline_version_id,
+        display_name=row.display_name,
+        pipeline_name=row.pipeline_name,
+        pipeline_spec=row.pipeline_spec,
+        platform_spec=row.platform_spec,
+        parameters=row.parameters,
+        pipeline_root=row.pipeline_root,
+        cache_enabled=row.cache_enabled,
+        state=RunState(row.state),
+        error=row.error,
+        created_at=row.created_at,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+    )
+
+
+def new_task_record(values: dict[str, Any]) -> TaskRecord:
+    """The record of a task just inserted with these column values."""
+    fields = {name: values[name] for name in TaskRecord.__dataclass_fields__}
+    fields["kind"] = TaskKind(values["kind"])
+    fields["state"] = TaskState(values["state"])
+    return TaskRecord(**fields)
+
+
+def task_record(row: TaskRow | Row[Any]) -> TaskRecord:
+    """From an ORM row or a plain result row of the tasks table."""
+    return TaskRecord(
+        id=row.id,
+        run_id=row.run_id,
+        parent_id=row.parent_id,
+        name=row.name,
+        path=row.path,
+        kind=TaskKind(row.kind),
+        component_name=row.component_name,
+        iteration_index=row.iteration_index,
+        iteration_count=row.iteration_count,
+        state=TaskState(row.state),
+        inputs=row.inputs,
+        outputs=row.outputs,
+        error=row.error,
+        cache_fingerprint=row.cache_fingerprint,
+        cached_from_task_id=row.cached_from_task_id,
+        image=row.image,
+        command=row.command,
+        attempt_count=row.attempt_count,
+        created_at=row.created_at,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+    )
+
+
+def attempt_record(row: AttemptRow) -> AttemptRecord:
+    return AttemptRecord(
+        id=row.id,
+        task_id=row.task_id,
+        run_id=row.run_id,
+        number=row.number,
+        state=AttemptState(row.state),
+        exit_code=row.exit_code,
+        log_path=row.log_path,
+        error=row.error,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+    )
+
+
+def artifact_record(row: ArtifactRow) -> ArtifactRecord:
+    return ArtifactRecord(
+        id=row.id,
+        run_id=row.run_id,
+        name=row.name,
+        uri=row.uri,
+        schema_title=row.schema_title,
+        schema_version=row.schema_version,
+        metadata=row.metadata_,
+        producer_task_id=row.producer_task_id,
+        created_at=row.created_at,
+    )

@@ -1,0 +1,218 @@
+"""The tables, as SQLAlchemy declarative models; `migrations/` must create exactly these."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from headrace.store._types import (
+    MYSQL_TABLE_ARGS,
+    NAME_LENGTH,
+    NAMESPACE_LENGTH,
+    UTCDateTime,
+    id_type,
+    json_type,
+    state_type,
+)
+
+# Explicit names so that constraints are identical on every database and can be altered later.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# A surrogate counter that gives tasks and artifacts a stable creation order (uuids do not).
+SEQ_TYPE = BigInteger().with_variant(Integer(), "sqlite")
+TASK_PATH_LENGTH = 512
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class NamespaceRow(Base):
+    __tablename__ = "namespaces"
+    __table_args__ = (MYSQL_TABLE_ARGS,)
+
+    name: Mapped[str] = mapped_column(String(NAMESPACE_LENGTH), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ExperimentRow(Base):
+    __tablename__ = "experiments"
+    __table_args__ = (UniqueConstraint("namespace", "display_name"), MYSQL_TABLE_ARGS)
+
+    id: Mapped[str] = mapped_column(id_type(), primary_key=True)
+    namespace: Mapped[str] = mapped_column(ForeignKey("namespaces.name"))
+    display_name: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    description: Mapped[str] = mapped_column(Text(), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    storage_state: Mapped[str] = mapped_column(state_type(), default="ACTIVE")
+    last_run_created_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class PipelineRow(Base):
+    __tablename__ = "pipelines"
+    __table_args__ = (UniqueConstraint("namespace", "display_name"), MYSQL_TABLE_ARGS)
+
+    id: Mapped[str] = mapped_column(id_type(), primary_key=True)
+    namespace: Mapped[str] = mapped_column(ForeignKey("namespaces.name"))
+    display_name: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    description: Mapped[str] = mapped_column(Text(), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class PipelineVersionRow(Base):
+    __tablename__ = "pipeline_versions"
+    __table_args__ = (UniqueConstraint("pipeline_id", "display_name"), MYSQL_TABLE_ARGS)
+
+    id: Mapped[str] = mapped_column(id_type(), primary_key=True)
+    pipeline_id: Mapped[str] = mapped_column(ForeignKey("pipelines.id", ondelete="CASCADE"))
+    display_name: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    description: Mapped[str] = mapped_column(Text(), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    pipeline_spec: Mapped[dict[str, Any]] = mapped_column(json_type())
+    platform_spec: Mapped[dict[str, Any] | None] = mapped_column(json_type())
+
+
+class RunRow(Base):
+    __tablename__ = "runs"
+    __table_args__ = (
+        Index(None, "namespace", "created_at"),
+        Index(None, "experiment_id", "created_at"),
+        Index(None, "state", "created_at"),
+        Index(None, "created_at"),
+        Index(None, "pipeline_version_id"),
+        MYSQL_TABLE_ARGS,
+    )
+
+    id: Mapped[str] = mapped_column(id_type(), primary_key=True)
+    namespace: Mapped[str] = mapped_column(ForeignKey("namespaces.name"))
+    experiment_id: Mapped[str | None] = mapped_column(
+        ForeignKey("experiments.id", ondelete="SET NULL")
+    )
+    pipeline_version_id: Mapped[str | None] = mapped_column(
+        ForeignKey("pipeline_versions.id", ondelete="SET NULL")
+    )
+    display_name: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    pipeline_name: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    pipeline_spec: Mapped[dict[str, Any]] = mapped_column(json_type())
+    platform_spec: Mapped[dict[str, Any] | None] = mapped_column(json_type())
+    parameters: Mapped[dict[str, Any]] = mapped_column(json_type())
+    pipeline_root: Mapped[str] = mapped_column(Text())
+    cache_enabled: Mapped[bool] = mapped_column(Boolean())
+    state: Mapped[str] = mapped_column(state_type())
+    error: Mapped[str | None] = mapped_column(Text())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    storage_state: Mapped[str] = mapped_column(state_type(), default="AVAILABLE")
+    # No foreign key yet: the recurring_runs table arrives with the scheduler.
+    recurring_run_id: Mapped[str | None] = mapped_column(id_type())
+    claimed_by: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class TaskRow(Base):
+    __tablename__ = "tasks"
+    __table_args__ = (
+        UniqueConstraint("id"),
+        UniqueConstraint("run_id", "path"),
+        Index(None, "cache_fingerprint", "state"),
+        MYSQL_TABLE_ARGS,
+    )
+
+    seq: Mapped[int] = mapped_column(SEQ_TYPE, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(id_type())
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
+    # No foreign key: children may be written in the same batch as (or before) their parent.
+    parent_id: Mapped[str | None] = mapped_column(id_type())
+    name: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    path: Mapped[str] = mapped_column(String(TASK_PATH_LENGTH))
+    kind: Mapped[str] = mapped_column(state_type())
+    component_name: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
+    iteration_index: Mapped[int | None] = mapped_column(Integer())
+    iteration_count: Mapped[int | None] = mapped_column(Integer())
+    state: Mapped[str] = mapped_column(state_type())
+    inputs: Mapped[dict[str, Any]] = mapped_column(json_type())
+    outputs: Mapped[dict[str, Any]] = mapped_column(json_type())
+    error: Mapped[str | None] = mapped_column(Text())
+    cache_fingerprint: Mapped[str | None] = mapped_column(String(128))
+    cached_from_task_id: Mapped[str | None] = mapped_column(id_type())
+    image: Mapped[str | None] = mapped_column(Text())
+    command: Mapped[list[str] | None] = mapped_column(json_type())
+    attempt_count: Mapped[int] = mapped_column(Integer(), default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class AttemptRow(Base):
+    __tablename__ = "attempts"
+    __table_args__ = (
+        UniqueConstraint("task_id", "number"),
+        Index(None, "run_id"),
+        MYSQL_TABLE_ARGS,
+    )
+
+    id: Mapped[str] = mapped_column(id_type(), primary_key=True)
+    task_id: Mapped[str] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer())
+    state: Mapped[str] = mapped_column(state_type())
+    exit_code: Mapped[int | None] = mapped_column(Integer())
+    log_path: Mapped[str] = mapped_column(Text())
+    error: Mapped[str | None] = mapped_column(Text())
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ArtifactRow(Base):
+    __tablename__ = "artifacts"
+    __table_args__ = (UniqueConstraint("id"), Index(None, "run_id"), MYSQL_TABLE_ARGS)
+
+    seq: Mapped[int] = mapped_column(SEQ_TYPE, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(id_type())
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    uri: Mapped[str] = mapped_column(Text())
+    schema_title: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    schema_version: Mapped[str] = mapped_column(String(64))
+    # `metadata` is reserved on declarative classes.
+    metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", json_type())
+    producer_task_id: Mapped[str | None] = mapped_column(
+        ForeignKey("tasks.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ArtifactEventRow(Base):
+    __tablename__ = "artifact_events"
+    __table_args__ = (
+        Index(None, "task_id", "direction", "key", "position"),
+        Index(None, "artifact_id"),
+        MYSQL_TABLE_ARGS,
+    )
+
+    seq: Mapped[int] = mapped_column(SEQ_TYPE, primary_key=True, autoincrement=True)
+    task_id: Mapped[str] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
+    artifact_id: Mapped[str] = mapped_column(ForeignKey("artifacts.id", ondelete="CASCADE"))
+    direction: Mapped[str] = mapped_column(String(8))
+    key: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    position: Mapped[int] = mapped_column(Integer())

@@ -1,0 +1,100 @@
+"""`headrace run`, `runs list/show` and `logs` as a user calls them."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+from tests.cli.conftest import HEADRACE, Cli
+
+PIPELINES = str(Path(__file__).with_name("pipelines.py"))
+
+
+def test_run_succeeds_and_is_listed_with_outputs(cli: Cli) -> None:
+    result = cli("run", PIPELINES, "--pipeline", "adder", "--param", "a=40")
+    assert result.returncode == 0, result.stderr
+    assert "adding 40 and 2" in result.stdout  # task output streamed with its prefix
+    assert "SUCCEEDED" in result.stdout
+
+    runs = cli.json("runs", "list")
+    assert [r["state"] for r in runs] == ["SUCCEEDED"]
+    assert runs[0]["parameters"] == {"a": 40, "b": 2, "tag": "x"}
+
+    detail = cli.json("runs", "show", runs[0]["id"][:8])
+    leaves = {t["path"]: t for t in detail["tasks"] if t["kind"] == "CONTAINER"}
+    assert leaves["add"]["outputs"] == {"Output": 42}
+    assert leaves["add-2"]["outputs"] == {"Output": 43}
+    assert all(t["state"] == "SUCCEEDED" and t["attempts"] == 1 for t in leaves.values())
+
+
+def test_second_run_is_cached_unless_caching_is_off(cli: Cli) -> None:
+    args = ("run", PIPELINES, "--pipeline", "adder", "--param", "a=1", "--quiet")
+    assert cli(*args).returncode == 0
+    assert cli(*args).returncode == 0
+    assert cli(*args, "--no-cache").returncode == 0
+    off = cli(*args, KFP_DISABLE_EXECUTION_CACHING_BY_DEFAULT="true")
+    assert off.returncode == 0
+    runs = list(reversed(cli.json("runs", "list")))
+    states = [sorted(t["state"] for t in cli.json("runs", "show", r["id"])["tasks"]) for r in runs]
+    assert states[0] == ["SUCCEEDED", "SUCCEEDED"]
+    assert states[1] == ["CACHED", "CACHED"]
+    assert states[2] == ["SUCCEEDED", "SUCCEEDED"]
+    assert states[3] == ["SUCCEEDED", "SUCCEEDED"]
+
+
+def test_failed_run_exits_1_and_names_the_task(cli: Cli) -> None:
+    result = cli("run", PIPELINES, "--pipeline", "failing")
+    assert result.returncode == 1
+    assert "task 'boom' failed" in result.stdout
+    run = cli.json("runs", "list")[0]
+    assert run["state"] == "FAILED"
+    assert "boom" in run["error"] and "code 3" in run["error"]
+    logs = cli("logs", run["id"], "boom")
+    assert logs.returncode == 0
+    assert "about to fail: bad data" in logs.stdout
+
+
+def test_logs_of_one_attempt(cli: Cli) -> None:
+    assert cli("run", PIPELINES, "--pipeline", "adder", "--param", "a=5", "-q").returncode == 0
+    run_id = cli.json("runs", "list")[0]["id"]
+    result = cli("logs", run_id, "add-2", "--attempt", "0")
+    assert result.returncode == 0
+    assert "adding 7 and 1" in result.stdout
+    missing = cli("logs", run_id, "no-such-task")
+    assert missing.returncode == 2
+    assert "no-such-task" in missing.stderr
+
+
+def test_ctrl_c_cancels_the_run_and_stops_its_tasks(cli: Cli) -> None:
+    proc = subprocess.Popen(
+        [HEADRACE, "run", PIPELINES, "--pipeline", "sleepy"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=cli.env(),
+    )
+    assert proc.stdout is not None
+    deadline = time.monotonic() + 60
+    for line in proc.stdout:  # wait until the task is really running
+        if "napping" in line or time.monotonic() > deadline:
+            break
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 1
+    assert "CANCELED" in out
+    run = cli.json("runs", "list")[0]
+    assert run["state"] == "CANCELED"
+    ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True, check=True)
+    assert "nap(seconds" not in ps.stdout and "time.sleep(seconds)" not in ps.stdout
+
+
+def test_runs_show_json_documents_every_task_field(cli: Cli) -> None:
+    assert cli("run", PIPELINES, "--pipeline", "adder", "--param", "a=1", "-q").returncode == 0
+    run_id = cli.json("runs", "list")[0]["id"]
+    detail = json.loads(cli("runs", "show", run_id, "-o", "json").stdout)
+    assert {"id", "name", "state", "error", "parameters", "tasks"} <= set(detail)
+    for task in detail["tasks"]:
+        assert {"name", "path", "kind", "state", "attempts", "outputs", "artifacts"} <= set(task)
