@@ -82,3 +82,23 @@ def test_event_direction_must_be_input_or_output(store: Store, make_run: RunFact
     )
     with pytest.raises(ValueError, match="INPUT or OUTPUT"):
         store.record_event(task, artifact.id, "input", "a", 0)
+
+
+def test_find_artifact_by_uri_returns_the_newest_of_that_type(
+    store: Store, make_run: RunFactory
+) -> None:
+    run = make_run()
+    uri = f"gs://bucket/{run.id}/data.csv"
+
+    def add(title: str) -> str:
+        return store.create_artifact(
+            NewArtifact(run_id=run.id, name="artifact", uri=uri, schema_title=title)
+        ).id
+
+    assert store.find_artifact_by_uri(uri, "system.Dataset") is None
+    add("system.Dataset")
+    newest = add("system.Dataset")
+    add("system.Model")
+    found = store.find_artifact_by_uri(uri, "system.Dataset")
+    assert found is not None and found.id == newest
+    assert store.find_artifact_by_uri(uri + "x", "system.Dataset") is None

@@ -288,6 +288,18 @@ class Store:
         with self._write.begin() as s:
             s.add(row)
 
+    def find_artifact_by_uri(self, uri: str, schema_title: str) -> ArtifactRecord | None:
+        """The newest artifact recorded at this URI with this type (importers with reimport off)."""
+        stmt = (
+            select(ArtifactRow)
+            .where(ArtifactRow.uri == uri, ArtifactRow.schema_title == schema_title)
+            .order_by(ArtifactRow.seq.desc())
+            .limit(1)
+        )
+        with self._read.begin() as s:
+            row = s.scalars(stmt).first()
+            return _convert.artifact_record(row) if row is not None else None
+
     def list_artifacts(self, run_id: str) -> list[ArtifactRecord]:
         """A run's artifacts in creation order."""
         stmt = select(ArtifactRow).where(ArtifactRow.run_id == run_id).order_by(ArtifactRow.seq)
