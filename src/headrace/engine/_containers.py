@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ from typing import Any
 from google.protobuf import json_format
 from kfp.pipeline_spec import pipeline_spec_pb2 as pb
 
-from headrace.engine._inputs import parameter_types
+from headrace.engine._inputs import display_name, parameter_types
 from headrace.engine._nodes import ArtifactRef, Node
 from headrace.errors import PipelineSpecError
 from headrace.executors.base import AttemptHandle, AttemptOutcome, AttemptSpec, Executor
@@ -33,6 +34,9 @@ class Launch:
     attempt_id: str
     weight: int
     handle: AttemptHandle
+
+
+_CONTEXT_PLACEHOLDER = re.compile(r"\{\{\$\.(?:pipeline_[a-z_]+|workspace_path)\}\}")
 
 
 def _iso(value: Any) -> str:
@@ -86,7 +90,9 @@ class ContainerLauncher:
 
     # ---- cache ------------------------------------------------------------------------------
 
-    def cache_lookup(self, node: Node) -> tuple[dict[str, Any], dict[str, list[ArtifactRef]]] | None:
+    def cache_lookup(
+        self, node: Node
+    ) -> tuple[dict[str, Any], dict[str, list[ArtifactRef]]] | None:
         """Reuse the outputs of an earlier identical execution, when caching is on for the task."""
         options = node.task_spec.caching_options
         if not self._run.cache_enabled or not options.enable_cache:
@@ -168,11 +174,25 @@ class ContainerLauncher:
             job_name=self._run.display_name,
             job_resource_name=self._run.id,
             job_uuid=self._run.id,
-            task_name=node.name,
+            task_name=display_name(node),
             task_uuid=node.task_id,
             create_time_utc=created,
             schedule_time_utc=created,
+            pipeline_root=self._layout.pipeline_root,
         )
+
+    def fill_context(self, node: Node) -> None:
+        """Resolve `{{$.pipeline_job_name}}` and its kin in string parameter values.
+
+        Kubeflow's driver does this for input values, so a component parameter defaulting to
+        `dsl.PIPELINE_JOB_NAME_PLACEHOLDER` receives the run's name.
+        """
+        ctx = self._context(node)
+        for name, value in node.params.items():
+            if isinstance(value, str) and "{{$." in value:
+                node.params[name] = _CONTEXT_PLACEHOLDER.sub(
+                    lambda m: resolve_string(m.group(0), {}, ctx), value
+                )
 
     def launch(
         self,
@@ -257,18 +277,31 @@ class ContainerLauncher:
         }
         local = normalize_root(uri) if uri.startswith("file://") else uri
         schema = importer.type_schema
+        title = schema.schema_title or "system.Artifact"
+        if not importer.reimport:
+            earlier = self._earlier_import(local, title)
+            if earlier is not None:
+                return earlier
         record = self._store.create_artifact(
             NewArtifact(
                 run_id=self._run.id,
                 name="artifact",
                 uri=local,
-                schema_title=schema.schema_title or "system.Artifact",
+                schema_title=title,
                 schema_version=schema.schema_version or "0.0.1",
                 metadata=metadata,
                 producer_task_id=node.task_id,
             )
         )
         return _ref(record)
+
+    def _earlier_import(self, uri: str, schema_title: str) -> ArtifactRef | None:
+        """With `reimport=False`, Kubeflow reuses the artifact already registered for the URI.
+
+        Reusing its identity is what lets the tasks that read it hit the cache in later runs.
+        """
+        found = self._store.find_artifact_by_uri(uri, schema_title)
+        return _ref(found) if found is not None else None
 
 
 def _ref(record: Any) -> ArtifactRef:
@@ -280,4 +313,3 @@ def _ref(record: Any) -> ArtifactRef:
         record.schema_version,
         record.metadata,
     )
-

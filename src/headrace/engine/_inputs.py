@@ -9,7 +9,7 @@ from google.protobuf import json_format
 from kfp.pipeline_spec import pipeline_spec_pb2 as pb
 
 from headrace.engine._nodes import ArtifactRef, DagScope, Node
-from headrace.errors import PipelineSpecError
+from headrace.errors import HeadraceError, PipelineSpecError
 from headrace.spec.conditions import evaluate_selector
 from headrace.states import TaskState
 
@@ -51,12 +51,19 @@ def final_status(producer: Node, run_id: str, run_name: str) -> dict[str, Any]:
         "state": state,
         "pipelineJobResourceName": run_id,
         "pipelineJobName": run_name,
-        "pipelineTaskName": producer.name,
+        "pipelineTaskName": display_name(producer),
         "error": {},
     }
     if producer.state in (TaskState.FAILED, TaskState.CANCELED):
         status["error"] = {"code": 1, "message": producer.error or producer.state.value}
     return status
+
+
+def display_name(node: Node) -> str:
+    """The name Kubeflow reports for a task: `taskInfo.name` (`ExitHandler(name=...)`)."""
+    if node.task_spec is not None and node.task_spec.task_info.name:
+        return str(node.task_spec.task_info.name)
+    return node.name
 
 
 def producers(task_spec: Any) -> set[str]:
@@ -125,3 +132,32 @@ def resolve_artifacts(node: Node, scope: DagScope) -> dict[str, list[ArtifactRef
         if found is not None:
             resolved[name] = found
     return resolved
+
+
+def apply_defaults(params: dict[str, Any], inputs: Any) -> None:
+    """Fill the inputs that received no value from the component's declared defaults."""
+    for name, definition in inputs.parameters.items():
+        if name not in params and definition.HasField("default_value"):
+            params[name] = coerce(
+                json_format.MessageToDict(definition.default_value),
+                _TYPE_NAME(definition.parameter_type),
+            )
+
+
+def loop_items(node: Node) -> list[Any]:
+    """The items a ParallelFor iterates over: raw JSON, a parameter, or a list of artifacts."""
+    spec = node.task_spec
+    if spec.WhichOneof("iterator") == "artifact_iterator":
+        return list(node.artifacts.get(spec.artifact_iterator.items.input_artifact, []))
+    items_spec = spec.parameter_iterator.items
+    if items_spec.WhichOneof("kind") == "raw":
+        raw: Any = items_spec.raw
+    else:
+        raw = node.params.get(items_spec.input_parameter)
+    value = coerce(raw, "LIST")
+    if not isinstance(value, list):
+        raise HeadraceError(
+            f"loop '{node.path}': items must be a list, got {json.dumps(value)[:200]}",
+            "pass a list (or a JSON list) to dsl.ParallelFor",
+        )
+    return value

@@ -4,23 +4,20 @@ from __future__ import annotations
 
 import heapq
 import itertools
-import json
 import logging
 import queue
 import time
 from collections import deque
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-from google.protobuf import json_format
 from kfp.pipeline_spec import pipeline_spec_pb2 as pb
 
 from headrace.engine._containers import ContainerLauncher, Launch
+from headrace.engine._events import EngineListener, EngineOptions, TaskEvent
 from headrace.engine._inputs import (
-    coerce,
+    apply_defaults,
+    loop_items,
     parameter_types,
     producers,
     resolve_artifacts,
@@ -28,6 +25,7 @@ from headrace.engine._inputs import (
 )
 from headrace.engine._nodes import ArtifactRef, DagScope, LoopState, Node
 from headrace.engine._outputs import collect_iterations, dag_outputs
+from headrace.engine._retry import next_retry
 from headrace.errors import HeadraceError
 from headrace.executors.base import AttemptOutcome, Executor
 from headrace.spec.conditions import evaluate_condition
@@ -40,30 +38,6 @@ from headrace.store.records import NewTask, RunRecord, TaskUpdate
 log = logging.getLogger("headrace.engine")
 
 _COMPLETED = pb.PipelineTaskSpec.TriggerPolicy.TriggerStrategy.ALL_UPSTREAM_TASKS_COMPLETED
-
-
-@dataclass(frozen=True)
-class EngineOptions:
-    home: Path
-    max_parallel: int
-
-
-@dataclass(frozen=True)
-class TaskEvent:
-    """A task changed state; what a progress display needs to know."""
-
-    path: str
-    name: str
-    kind: TaskKind
-    state: TaskState
-    parent_path: str | None
-    iteration_count: int | None = None
-    error: str | None = None
-    retrying_in: float | None = None
-
-
-class EngineListener(Protocol):
-    def task_changed(self, event: TaskEvent) -> None: ...
 
 
 def _now() -> datetime:
@@ -135,6 +109,9 @@ class RunEngine:
             self._dispatch()
             if root.state.is_final:
                 return
+            if self._finished:
+                # A launch failed while dispatching: propagate it before waiting for events.
+                continue
             timeout = None
             if self._timers:
                 timeout = max(0.0, self._timers[0][0] - time.monotonic())
@@ -304,7 +281,7 @@ class RunEngine:
     def _start_loop(self, node: Node) -> None:
         spec = node.task_spec
         try:
-            items = self._loop_items(node)
+            items = loop_items(node)
         except HeadraceError as exc:
             self._finish(node, TaskState.FAILED, str(exc))
             return
@@ -345,23 +322,6 @@ class RunEngine:
             self._finish_loop(node)
             return
         self._fill_loop(node)
-
-    def _loop_items(self, node: Node) -> list[Any]:
-        spec = node.task_spec
-        if spec.WhichOneof("iterator") == "artifact_iterator":
-            return list(node.artifacts.get(spec.artifact_iterator.items.input_artifact, []))
-        items_spec = spec.parameter_iterator.items
-        if items_spec.WhichOneof("kind") == "raw":
-            raw: Any = items_spec.raw
-        else:
-            raw = node.params.get(items_spec.input_parameter)
-        value = coerce(raw, "LIST")
-        if not isinstance(value, list):
-            raise HeadraceError(
-                f"loop '{node.path}': items must be a list, got {json.dumps(value)[:200]}",
-                "pass a list (or a JSON list) to dsl.ParallelFor",
-            )
-        return value
 
     def _fill_loop(self, node: Node) -> None:
         loop = node.loop
@@ -458,12 +418,12 @@ class RunEngine:
                 self._run.id,
                 self._run.display_name,
             )
-            _apply_defaults(node.params, component.input_definitions)
+            apply_defaults(node.params, component.input_definitions)
+            if node.kind is TaskKind.CONTAINER:
+                self._launcher.fill_context(node)
             node.artifacts = resolve_artifacts(node, scope)
             condition = node.task_spec.trigger_policy.condition
-            if condition and not evaluate_condition(
-                condition, node.params, f"task '{node.path}'"
-            ):
+            if condition and not evaluate_condition(condition, node.params, f"task '{node.path}'"):
                 self._store.update_task(node.task_id, TaskUpdate(inputs=node.params))
                 self._finish(node, TaskState.SKIPPED, "condition was false")
                 return
@@ -503,9 +463,10 @@ class RunEngine:
         if self._canceling:
             self._finish(node, TaskState.CANCELED, "run canceled")
             return
-        done: Callable[[AttemptOutcome], None] = lambda outcome: self._events.put(
-            ("done", node, outcome)
-        )
+
+        def done(outcome: AttemptOutcome) -> None:
+            self._events.put(("done", node, outcome))
+
         try:
             launch = self._launcher.launch(node, weight, self._executor, done)
         except HeadraceError as exc:
@@ -513,6 +474,8 @@ class RunEngine:
             return
         self._slots_used += weight
         self._running[node] = launch
+        if node.attempts == 0:
+            node.first_started = time.monotonic()
         node.attempts += 1
 
     def _on_attempt_done(self, node: Node, outcome: AttemptOutcome) -> None:
@@ -538,15 +501,17 @@ class RunEngine:
                 return
         error = outcome.error or f"exited with code {outcome.exit_code}"
         self._store.finish_attempt(launch.attempt_id, AttemptState.FAILED, outcome.exit_code, error)
-        policy = node.task_spec.retry_policy
-        if node.attempts <= policy.max_retry_count and not self._canceling:
-            delay = _backoff(policy, node.attempts - 1)
+        decision = next_retry(
+            node.task_spec.retry_policy, node.attempts, node.first_started, time.monotonic()
+        )
+        if decision.delay is not None and not self._canceling:
             node.error = error
-            self._notify(node, retrying_in=delay)
-            heapq.heappush(self._timers, (time.monotonic() + delay, next(self._seq), node))
+            self._notify(node, retrying_in=decision.delay)
+            heapq.heappush(self._timers, (time.monotonic() + decision.delay, next(self._seq), node))
             return
         attempts = f" after {node.attempts} attempts" if node.attempts > 1 else ""
-        self._finish(node, TaskState.FAILED, f"{error}{attempts}")
+        why = f"; {decision.reason}" if decision.reason else ""
+        self._finish(node, TaskState.FAILED, f"{error}{attempts}{why}")
 
     def _begin_cancel(self) -> None:
         if self._canceling:
@@ -562,26 +527,7 @@ class RunEngine:
             self._finish(node, TaskState.CANCELED, "run canceled before the retry")
 
 
-def _backoff(policy: Any, retry_index: int) -> float:
-    """Kubeflow's backoff: duration * factor^n, capped at the maximum (default 1 hour)."""
-    base = policy.backoff_duration.seconds + policy.backoff_duration.nanos / 1e9
-    factor = policy.backoff_factor or 2.0
-    cap = policy.backoff_max_duration.seconds or 3600
-    return float(min(base * factor**retry_index, cap))
-
-
-def _apply_defaults(params: dict[str, Any], inputs: Any) -> None:
-    for name, definition in inputs.parameters.items():
-        if name not in params and definition.HasField("default_value"):
-            params[name] = coerce(
-                json_format.MessageToDict(definition.default_value),
-                pb.ParameterType.ParameterTypeEnum.Name(definition.parameter_type),
-            )
-
-
 def _jsonable(item: Any) -> Any:
     if isinstance(item, ArtifactRef):
         return item.uri
     return item
-
-

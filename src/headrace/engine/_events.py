@@ -1,0 +1,33 @@
+"""What the engine is configured with and what it tells its listener."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from headrace.states import TaskKind, TaskState
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    home: Path
+    max_parallel: int
+
+
+@dataclass(frozen=True)
+class TaskEvent:
+    """A task changed state; what a progress display needs to know."""
+
+    path: str
+    name: str
+    kind: TaskKind
+    state: TaskState
+    parent_path: str | None
+    iteration_count: int | None = None
+    error: str | None = None
+    retrying_in: float | None = None
+
+
+class EngineListener(Protocol):
+    def task_changed(self, event: TaskEvent) -> None: ...
