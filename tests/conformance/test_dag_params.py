@@ -134,3 +134,23 @@ def test_after_orders_tasks_without_data(harness: Harness) -> None:
     result = harness.run(after_ordering, {"marker": str(marker)})
     assert result.state is RunState.SUCCEEDED
     assert marker.read_text().split() == ["a", "b", "c"]
+
+
+@dsl.component
+def shout(msg: str) -> str:
+    return msg.upper()
+
+
+@dsl.pipeline
+def f_strings(name: str = "world", n: int = 3):
+    first = shout(msg=f"hello {name} x{n}")
+    shout(msg=f"[{first.output}] and {name}")
+
+
+def test_f_string_arguments_are_filled_from_pipeline_inputs_and_upstream_outputs(
+    harness: Harness,
+) -> None:
+    result = harness.run(f_strings)
+    assert result.state is RunState.SUCCEEDED, result.run.error
+    assert result.output("shout") == "HELLO WORLD X3"
+    assert result.output("shout-2") == "[HELLO WORLD X3] AND WORLD"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from google.protobuf import json_format
@@ -11,9 +12,13 @@ from kfp.pipeline_spec import pipeline_spec_pb2 as pb
 from headrace.engine._nodes import ArtifactRef, DagScope, Node
 from headrace.errors import HeadraceError, PipelineSpecError
 from headrace.spec.conditions import evaluate_selector
+from headrace.spec.placeholders import render_value
 from headrace.states import TaskState
 
 _TYPE_NAME = pb.ParameterType.ParameterTypeEnum.Name
+
+
+_INPUT_REF = re.compile(r"\{\{\$\.inputs\.parameters\['([^']+)'\]\}\}")
 
 
 def parameter_types(inputs: Any) -> dict[str, str]:
@@ -87,6 +92,7 @@ def resolve_parameters(
     """The task's input parameter values; inputs whose producer was skipped are left out."""
     owner = scope.owner
     values: dict[str, Any] = {}
+    templated: list[str] = []
     for name, spec in node.task_spec.inputs.parameters.items():
         kind = spec.WhichOneof("kind")
         if kind == "component_input_parameter":
@@ -107,6 +113,8 @@ def resolve_parameters(
             value = src.outputs[key]
         elif kind == "runtime_value":
             value = json_format.MessageToDict(spec.runtime_value.constant)
+            if isinstance(value, str) and "{{$.inputs.parameters[" in value:
+                templated.append(name)
         elif kind == "task_final_status":
             src = scope.children[spec.task_final_status.producer_task]
             value = final_status(src, run_id, run_name)
@@ -117,6 +125,13 @@ def resolve_parameters(
                 spec.parameter_expression_selector, value, f"task '{node.path}' input '{name}'"
             )
         values[name] = coerce(value, input_types.get(name, ""))
+    for name in templated:
+        # An f-string argument: the compiler made it a constant that names sibling inputs.
+        text = _INPUT_REF.sub(
+            lambda m: render_value(values[m.group(1)]) if m.group(1) in values else m.group(0),
+            values[name],
+        )
+        values[name] = coerce(text, input_types.get(name, ""))
     return values
 
 
