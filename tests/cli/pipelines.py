@@ -41,3 +41,25 @@ def failing():
 @dsl.pipeline(name="sleepy")
 def sleepy(seconds: int = 60):
     nap(seconds=seconds)
+
+
+@dsl.component(base_image="python:3.11")
+def mark(workdir: str, name: str, hang_first: bool = False) -> str:
+    import os
+    import time
+
+    attempt = os.environ["KFP_RETRY_INDEX"]
+    with open(os.path.join(workdir, "ran.txt"), "a") as f:
+        f.write(f"{name}:{attempt}\n")
+    if hang_first and attempt == "0":
+        with open(os.path.join(workdir, f"{name}.pid"), "w") as f:
+            f.write(str(os.getpid()))
+        time.sleep(300)
+    return name
+
+
+@dsl.pipeline(name="resumable")
+def resumable(workdir: str):
+    first = mark(workdir=workdir, name="first")
+    second = mark(workdir=workdir, name="second", hang_first=True).after(first)
+    mark(workdir=workdir, name="third").after(second)

@@ -90,19 +90,22 @@ def run(
         ),
     )
     console.print(f"run [bold]{record.id}[/] of pipeline [bold]{loaded.name}[/]")
+    _execute(store, settings, record.id, quiet, max_parallel or settings.max_parallel)
+
+
+def _execute(store: Store, settings: Settings, run_id: str, quiet: bool, max_parallel: int) -> None:
+    """Execute a stored run with live progress; exit 1 unless it succeeds."""
     progress = RunProgress(console, quiet)
     executor = LocalExecutor(
         log_sink=progress.log_line, envs=PythonEnvCache(settings.home / "envs")
     )
-    engine = run_engine(
-        store, executor, settings.home, max_parallel or settings.max_parallel, progress
-    )
+    engine = run_engine(store, executor, settings.home, max_parallel, progress)
     result: dict[str, Any] = {}
     finished = threading.Event()
 
     def work() -> None:
         try:
-            result["run"] = engine.execute(record.id)
+            result["run"] = engine.execute(run_id)
         except BaseException as exc:  # re-raised in the main thread
             result["error"] = exc
         finally:
@@ -193,6 +196,27 @@ def runs_show(
                 )
         if task["error"] and task["state"] == "FAILED":
             console.print(f"{pad}error: {task['error']}", markup=False, style="red")
+
+
+@runs_app.command("resume")
+def runs_resume(
+    run_id: Annotated[str, typer.Argument(help="A run id or a unique prefix of one.")],
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Do not stream task logs.")] = False,
+    max_parallel: Annotated[
+        int | None, typer.Option("--max-parallel", min=1, help="Task slots (default: CPUs).")
+    ] = None,
+) -> None:
+    """Finish a run whose process died: finished tasks are kept, the rest runs."""
+    settings = Settings()
+    store = _open_store(settings)
+    record = store.get_run(run_id)
+    if record.state.is_final:
+        raise HeadraceError(
+            f"run {record.id} already ended {record.state.value}",
+            "only a run that is PENDING or was interrupted while RUNNING can be resumed",
+        )
+    console.print(f"resuming run [bold]{record.id}[/] of pipeline [bold]{record.pipeline_name}[/]")
+    _execute(store, settings, record.id, quiet, max_parallel or settings.max_parallel)
 
 
 @app.command()

@@ -48,6 +48,7 @@ class Node:
     outputs: dict[str, Any] = field(default_factory=dict)
     output_artifacts: dict[str, list[ArtifactRef]] = field(default_factory=dict)
     attempts: int = 0
+    lost_attempts: int = 0
     first_started: float = 0.0
     scope: DagScope | None = None
     loop: LoopState | None = None

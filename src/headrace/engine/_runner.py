@@ -25,6 +25,7 @@ from headrace.engine._inputs import (
 )
 from headrace.engine._nodes import ArtifactRef, DagScope, LoopState, Node
 from headrace.engine._outputs import collect_iterations, dag_outputs
+from headrace.engine._resume import StoredTree, close_lost_attempts, node_from_record
 from headrace.engine._retry import next_retry
 from headrace.errors import HeadraceError
 from headrace.executors.base import AttemptOutcome, Executor
@@ -37,6 +38,7 @@ from headrace.store.records import NewTask, RunRecord, TaskUpdate
 
 log = logging.getLogger("headrace.engine")
 
+_LEAVES = (TaskKind.CONTAINER, TaskKind.IMPORTER)
 _COMPLETED = pb.PipelineTaskSpec.TriggerPolicy.TriggerStrategy.ALL_UPSTREAM_TASKS_COMPLETED
 
 
@@ -82,14 +84,10 @@ class RunEngine:
             self._options.home, normalize_root(run.pipeline_root), run.pipeline_name, run.id
         )
         self._launcher = ContainerLauncher(self._store, run, loaded.spec, layout)
-        self._store.set_run_state(run.id, RunState.RUNNING, started_at=_now())
-        root_record = self._store.create_task(
-            NewTask(run.id, None, run.pipeline_name, "", TaskKind.ROOT, "root")
-        )
-        root = Node(root_record.id, run.pipeline_name, "", TaskKind.ROOT, "root", None, None)
-        root.params = dict(run.parameters)
-        self._mark_running(root, inputs=root.params)
-        self._start_dag(root, self._spec.root)
+        self._tree = StoredTree(self._store.list_tasks(run.id))
+        root = self._root(run)
+        if run.state is RunState.CANCELING:
+            self._begin_cancel()
         self._loop(root)
         state = {
             TaskState.SUCCEEDED: RunState.SUCCEEDED,
@@ -100,6 +98,28 @@ class RunEngine:
             error = f"task '{self._first_failure.path}' failed: {self._first_failure.error}"
         self._store.set_run_state(run.id, state, error=error, finished_at=_now())
         return self._store.get_run(run.id)
+
+    def _root(self, run: RunRecord) -> Node:
+        """The root node: new for a fresh run, rebuilt from the store for a resumed one."""
+        stored = self._tree.root()
+        if stored is None:
+            self._store.set_run_state(run.id, RunState.RUNNING, started_at=_now())
+            record = self._store.create_task(
+                NewTask(run.id, None, run.pipeline_name, "", TaskKind.ROOT, "root")
+            )
+            root = Node(record.id, run.pipeline_name, "", TaskKind.ROOT, "root", None, None)
+            root.params = dict(run.parameters)
+            self._mark_running(root, inputs=root.params)
+        else:
+            log.info("resuming run %s", run.id)
+            root = node_from_record(self._store, stored, None, None)
+            root.component_name = "root"
+            if root.state.is_final:
+                return root
+            if run.state is RunState.PENDING:
+                self._store.set_run_state(run.id, RunState.RUNNING)
+        self._start_dag(root, self._spec.root)
+        return root
 
     # ---- the loop -------------------------------------------------------------------------
 
@@ -183,7 +203,7 @@ class RunEngine:
             node.task_id,
             TaskUpdate(state=state, error=error, outputs=node.outputs, finished_at=_now()),
         )
-        if state is TaskState.FAILED and node.kind in (TaskKind.CONTAINER, TaskKind.IMPORTER):
+        if state is TaskState.FAILED and node.kind in _LEAVES:
             self._first_failure = self._first_failure or node
             log.info("task %s failed: %s", node.path, error)
         self._notify(node)
@@ -222,12 +242,14 @@ class RunEngine:
         return self._launcher.executor_kind(component.executor_label)
 
     def _start_dag(self, node: Node, component: Any) -> None:
+        """Create (or, resuming, reload) a DAG's children and start those that are ready."""
         scope = DagScope(owner=node)
         node.scope = scope
         tasks = component.dag.tasks
-        names = list(tasks.keys())
+        stored = {r.name: r for r in self._tree.take_children(node.task_id) or []}
+        missing = [name for name in tasks if name not in stored]
         prefix = f"{node.path}/" if node.path else ""
-        records = self._store.create_tasks(
+        created = self._store.create_tasks(
             [
                 NewTask(
                     self._run.id,
@@ -237,31 +259,45 @@ class RunEngine:
                     self._kind_of(tasks[name]),
                     tasks[name].component_ref.name,
                 )
-                for name in names
+                for name in missing
             ]
         )
-        for name, record in zip(names, records, strict=True):
-            child = Node(
-                record.id,
-                name,
-                record.path,
-                record.kind,
-                record.component_name or "",
-                tasks[name],
-                scope,
-            )
+        for name, record in [*stored.items(), *zip(missing, created, strict=True)]:
+            child = node_from_record(self._store, record, tasks[name], scope)
             scope.children[name] = child
-            ups = producers(tasks[name]) & set(names)
+            if child.state is TaskState.FAILED and child.kind in _LEAVES:
+                self._first_failure = self._first_failure or child
+        for name in tasks:
+            ups = producers(tasks[name]) & set(tasks)
             scope.upstream[name] = ups
             for up in ups:
                 scope.downstream.setdefault(up, []).append(name)
-        scope.unfinished = len(names)
-        if not names:
+        children = list(scope.children.values())
+        scope.unfinished = sum(1 for c in children if not c.state.is_final)
+        for child in children:
+            if child.state is TaskState.RUNNING:
+                self._resume(child)
+        if scope.unfinished == 0:
             self._finish_dag(node)
             return
-        for name in names:
-            if not scope.upstream[name]:
-                self._evaluate(scope.children[name])
+        for child in children:
+            if child.state is TaskState.PENDING and all(
+                scope.children[u].state.is_final for u in scope.upstream[child.name]
+            ):
+                self._evaluate(child)
+
+    def _resume(self, node: Node) -> None:
+        """Carry on with a task the store shows RUNNING when this engine took the run over."""
+        if node.kind is TaskKind.DAG:
+            self._start_dag(node, self._component(node))
+        elif node.kind is TaskKind.LOOP:
+            self._start_loop(node)
+        elif node.kind is TaskKind.IMPORTER:
+            self._run_importer(node)
+        else:
+            node.lost_attempts += close_lost_attempts(self._store, node.task_id)
+            node.first_started = time.monotonic()
+            self._ready.append(node)
 
     def _finish_dag(self, node: Node) -> None:
         assert node.scope is not None
@@ -279,59 +315,73 @@ class RunEngine:
         self._finish(node, TaskState.SUCCEEDED)
 
     def _start_loop(self, node: Node) -> None:
+        """Create (or, resuming, reload) a loop's iterations and start as many as allowed."""
         spec = node.task_spec
         try:
             items = loop_items(node)
         except HeadraceError as exc:
             self._finish(node, TaskState.FAILED, str(exc))
             return
-        limit = spec.iterator_policy.parallelism_limit
-        loop = LoopState(items=items, limit=limit)
+        loop = LoopState(items=items, limit=spec.iterator_policy.parallelism_limit)
         node.loop = loop
         scope = DagScope(owner=node)
         node.scope = scope
-        records = self._store.create_tasks(
-            [
-                NewTask(
-                    self._run.id,
-                    node.task_id,
-                    f"iteration-{i}",
-                    f"{node.path}/iteration-{i}",
-                    TaskKind.ITERATION,
-                    node.component_name,
-                    iteration_index=i,
-                )
-                for i in range(len(items))
-            ]
-        )
-        for i, record in enumerate(records):
-            it = Node(
-                record.id,
-                record.name,
-                record.path,
-                TaskKind.ITERATION,
-                node.component_name,
-                spec,
-                scope,
-                iteration_index=i,
+        stored = self._tree.take_children(node.task_id)
+        if stored is None:
+            stored = self._store.create_tasks(
+                [
+                    NewTask(
+                        self._run.id,
+                        node.task_id,
+                        f"iteration-{i}",
+                        f"{node.path}/iteration-{i}",
+                        TaskKind.ITERATION,
+                        node.component_name,
+                        iteration_index=i,
+                    )
+                    for i in range(len(items))
+                ]
             )
-            loop.iterations.append(it)
-        self._store.update_task(node.task_id, TaskUpdate(iteration_count=len(items)))
+            self._store.update_task(node.task_id, TaskUpdate(iteration_count=len(items)))
+        stored = sorted(stored, key=lambda r: r.iteration_index or 0)
+        loop.iterations = [node_from_record(self._store, r, spec, scope) for r in stored]
         self._notify(node)
-        if not items:
+        component = self._component(node)
+        for index, it in enumerate(loop.iterations):
+            if it.state is not TaskState.PENDING:
+                loop.next_index = index + 1
+            if it.state.is_final:
+                loop.finished += 1
+            elif it.state is TaskState.RUNNING:
+                loop.active += 1
+                self._bind_item(node, it, items[index])
+                self._start_dag(it, component)
+        if loop.finished == len(items):
             self._finish_loop(node)
             return
         self._fill_loop(node)
+
+    def _item_input(self, node: Node) -> tuple[str, bool]:
+        spec = node.task_spec
+        if spec.WhichOneof("iterator") == "artifact_iterator":
+            return spec.artifact_iterator.item_input, True
+        return spec.parameter_iterator.item_input, False
+
+    def _bind_item(self, loop_node: Node, it: Node, item: Any) -> None:
+        """An iteration sees the loop's inputs plus its own item."""
+        name, is_artifact = self._item_input(loop_node)
+        it.params = dict(loop_node.params)
+        it.artifacts = dict(loop_node.artifacts)
+        if is_artifact:
+            it.artifacts[name] = [item]
+        else:
+            it.params[name] = item
 
     def _fill_loop(self, node: Node) -> None:
         loop = node.loop
         assert loop is not None
         component = self._component(node)
-        spec = node.task_spec
-        is_artifact = spec.WhichOneof("iterator") == "artifact_iterator"
-        item_input = (
-            spec.artifact_iterator.item_input if is_artifact else spec.parameter_iterator.item_input
-        )
+        item_input, _ = self._item_input(node)
         while loop.next_index < len(loop.items) and (loop.limit <= 0 or loop.active < loop.limit):
             it = loop.iterations[loop.next_index]
             item = loop.items[loop.next_index]
@@ -340,12 +390,7 @@ class RunEngine:
                 self._finish(it, TaskState.CANCELED, "run canceled")
                 continue
             loop.active += 1
-            it.params = dict(node.params)
-            it.artifacts = dict(node.artifacts)
-            if is_artifact:
-                it.artifacts[item_input] = [item]
-            else:
-                it.params[item_input] = item
+            self._bind_item(node, it, item)
             self._mark_running(it, inputs={item_input: _jsonable(item)})
             self._start_dag(it, component)
 
@@ -502,7 +547,10 @@ class RunEngine:
         error = outcome.error or f"exited with code {outcome.exit_code}"
         self._store.finish_attempt(launch.attempt_id, AttemptState.FAILED, outcome.exit_code, error)
         decision = next_retry(
-            node.task_spec.retry_policy, node.attempts, node.first_started, time.monotonic()
+            node.task_spec.retry_policy,
+            node.attempts - node.lost_attempts,
+            node.first_started,
+            time.monotonic(),
         )
         if decision.delay is not None and not self._canceling:
             node.error = error
