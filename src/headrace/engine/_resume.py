@@ -61,9 +61,7 @@ def node_from_record(
 
 def close_lost_attempts(store: Store, task_id: str) -> int:
     """Mark attempts a dead worker left RUNNING as failed; return how many there were."""
-    lost = [
-        a for a in store.list_attempts(task_id=task_id) if a.state is AttemptState.RUNNING
-    ]
+    lost = [a for a in store.list_attempts(task_id=task_id) if a.state is AttemptState.RUNNING]
     for attempt in lost:
         store.finish_attempt(attempt.id, AttemptState.FAILED, None, LOST_ATTEMPT)
     return len(lost)
