@@ -37,3 +37,11 @@ class NotFoundError(HeadraceError):
 
 class ConfigError(HeadraceError):
     """A setting has a value Headrace cannot use."""
+
+
+class ConflictError(HeadraceError):
+    """The request clashes with what is stored: a taken name, or a resource still in use."""
+
+
+class InvalidArgumentError(HeadraceError):
+    """A request argument (filter, sort, page token, page size, field) has a value that is wrong."""

@@ -31,3 +31,10 @@ def test_unreachable_server_is_a_config_error_without_the_password(scheme: str) 
     with pytest.raises(ConfigError, match="cannot open the database") as caught:
         Store.connect(url)
     assert "s3cret" not in str(caught.value)
+
+
+def test_schema_check_of_unreachable_server_is_a_config_error() -> None:
+    url = f"postgresql+psycopg://user:s3cret@127.0.0.1:{_free_port()}/db"
+    with pytest.raises(ConfigError, match="cannot open the database") as caught:
+        Store.check_schema(url)
+    assert "s3cret" not in str(caught.value)

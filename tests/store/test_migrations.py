@@ -5,7 +5,7 @@ import threading
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, inspect, text
 
 from headrace.store import Store
 from headrace.store._migrate import VERSION_TABLE, alembic_config
@@ -16,6 +16,7 @@ TABLES = {
     "experiments",
     "pipelines",
     "pipeline_versions",
+    "recurring_runs",
     "runs",
     "tasks",
     "attempts",
@@ -30,7 +31,8 @@ def _revision(url: str) -> str | None:
     try:
         with engine.connect() as conn:
             context = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE})
-            return context.get_current_revision()
+            revision: str | None = context.get_current_revision()
+            return revision
     finally:
         engine.dispose()
 
@@ -101,3 +103,55 @@ def test_processes_connecting_at_once_migrate_once(empty_db_url: str) -> None:
         thread.join()
     assert errors == []
     assert _revision(empty_db_url) == "0001"
+
+
+def test_schema_at_head_needs_nothing(empty_db_url: str) -> None:
+    Store.connect(empty_db_url).close()
+    assert Store.check_schema(empty_db_url) is None
+
+
+def test_empty_database_says_to_run_db_upgrade(empty_db_url: str) -> None:
+    message = Store.check_schema(empty_db_url)
+    assert message is not None
+    assert "no Headrace schema" in message and "headrace db upgrade" in message
+
+
+def test_database_behind_says_what_to_run(empty_db_url: str) -> None:
+    Store.connect(empty_db_url).close()
+    _stamp(empty_db_url, "base")
+    with Store.connect(empty_db_url, migrate=False):
+        message = Store.check_schema(empty_db_url)
+    assert message is not None and "Headrace needs 0001: run `headrace db upgrade`" in message
+
+
+def test_database_from_a_newer_headrace_says_to_upgrade_headrace(empty_db_url: str) -> None:
+    Store.connect(empty_db_url).close()
+    engine = create_engine(empty_db_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(f"UPDATE {VERSION_TABLE} SET version_num = '9999'"))
+    finally:
+        engine.dispose()
+    message = Store.check_schema(empty_db_url)
+    assert message is not None and "9999" in message and "upgrade Headrace" in message
+
+
+def test_connect_without_migrating_leaves_the_database_alone(empty_db_url: str) -> None:
+    Store.connect(empty_db_url, migrate=False).close()
+    engine = create_engine(empty_db_url)
+    try:
+        assert set(inspect(engine).get_table_names()) == set()
+    finally:
+        engine.dispose()
+    assert _revision(empty_db_url) is None
+
+
+def _stamp(url: str, revision: str) -> None:
+    engine = create_engine(url)
+    config = alembic_config()
+    try:
+        with engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.stamp(config, revision)
+    finally:
+        engine.dispose()

@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, select
 from headrace.errors import HeadraceError, NotFoundError
 from headrace.states import RunState
 from headrace.store import Store
-from headrace.store import _store as store_module
+from headrace.store import _common as store_module
 from headrace.store._schema import ExperimentRow
 from headrace.store.records import RunRecord
 
@@ -62,7 +62,7 @@ def test_prefix_matching_two_runs_is_ambiguous(
 ) -> None:
     shared = uuid.uuid4().hex[:8]
     ids = iter(f"{shared}{str(uuid.uuid4())[8:]}" for _ in range(2))
-    monkeypatch.setattr(store_module, "_new_id", lambda: next(ids))
+    monkeypatch.setattr(store_module, "new_id", lambda: next(ids))
     first, second = make_run(), make_run()
     with pytest.raises(HeadraceError, match="ambiguous: matches 2 runs"):
         store.get_run(shared)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 from pathlib import Path
 from typing import Annotated, Any
@@ -27,6 +28,8 @@ from headrace.store import Store
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 runs_app = typer.Typer(no_args_is_help=True, help="List and inspect runs.")
 app.add_typer(runs_app, name="runs")
+
+_CLI_LEASE_SECONDS = 100 * 365 * 24 * 3600.0
 
 console = Console()
 err_console = Console(stderr=True)
@@ -89,6 +92,8 @@ def run(
             display_name=name,
         ),
     )
+    # Hold the run for good, so that a server's workers sharing this database never take it.
+    store.claim_run(f"cli-{os.getpid()}", _CLI_LEASE_SECONDS, run_id=record.id)
     console.print(f"run [bold]{record.id}[/] of pipeline [bold]{loaded.name}[/]")
     _execute(store, settings, record.id, quiet, max_parallel or settings.max_parallel)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,10 @@ class RunRequest:
     cache_enabled: bool = True
     display_name: str | None = None
     namespace: str = DEFAULT_NAMESPACE
+    experiment_id: str | None = None
+    pipeline_version_id: str | None = None
+    recurring_run_id: str | None = None
+    scheduled_at: datetime | None = None
 
 
 def check_commands(pipeline: LoadedPipeline) -> None:
@@ -77,6 +82,10 @@ def create_run(store: Store, request: RunRequest) -> RunRecord:
             parameters=parameters,
             namespace=request.namespace,
             cache_enabled=request.cache_enabled,
+            experiment_id=request.experiment_id,
+            pipeline_version_id=request.pipeline_version_id,
+            recurring_run_id=request.recurring_run_id,
+            scheduled_at=request.scheduled_at,
         )
     )
 

@@ -7,8 +7,28 @@ from typing import Any
 from sqlalchemy import Row
 
 from headrace.states import AttemptState, RunState, TaskKind, TaskState
-from headrace.store._schema import ArtifactRow, AttemptRow, RunRow, TaskRow
-from headrace.store.records import ArtifactRecord, AttemptRecord, RunRecord, TaskRecord
+from headrace.store._schema import (
+    ArtifactRow,
+    AttemptRow,
+    ExperimentRow,
+    PipelineRow,
+    PipelineVersionRow,
+    RecurringRunRow,
+    RunRow,
+    TaskRow,
+)
+from headrace.store.records import (
+    ArtifactRecord,
+    AttemptRecord,
+    ExperimentRecord,
+    PipelineRecord,
+    PipelineVersionRecord,
+    RecurringRunRecord,
+    RunRecord,
+    RunSummary,
+    StorageState,
+    TaskRecord,
+)
 
 
 def run_record(row: RunRow) -> RunRecord:
@@ -29,6 +49,34 @@ def run_record(row: RunRow) -> RunRecord:
         created_at=row.created_at,
         started_at=row.started_at,
         finished_at=row.finished_at,
+        storage_state=StorageState(row.storage_state),
+        recurring_run_id=row.recurring_run_id,
+        scheduled_at=row.scheduled_at,
+        claimed_by=row.claimed_by,
+        lease_expires_at=row.lease_expires_at,
+    )
+
+
+def run_summary(row: RunRow) -> RunSummary:
+    """Touches no spec column, so that lists can leave them unloaded."""
+    return RunSummary(
+        id=row.id,
+        namespace=row.namespace,
+        experiment_id=row.experiment_id,
+        pipeline_version_id=row.pipeline_version_id,
+        display_name=row.display_name,
+        pipeline_name=row.pipeline_name,
+        parameters=row.parameters,
+        pipeline_root=row.pipeline_root,
+        cache_enabled=row.cache_enabled,
+        state=RunState(row.state),
+        error=row.error,
+        created_at=row.created_at,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        storage_state=StorageState(row.storage_state),
+        recurring_run_id=row.recurring_run_id,
+        scheduled_at=row.scheduled_at,
     )
 
 
@@ -93,4 +141,65 @@ def artifact_record(row: ArtifactRow) -> ArtifactRecord:
         metadata=row.metadata_,
         producer_task_id=row.producer_task_id,
         created_at=row.created_at,
+    )
+
+
+def pipeline_record(row: PipelineRow) -> PipelineRecord:
+    return PipelineRecord(
+        id=row.id,
+        namespace=row.namespace,
+        display_name=row.display_name,
+        description=row.description,
+        created_at=row.created_at,
+    )
+
+
+def pipeline_version_record(row: PipelineVersionRow) -> PipelineVersionRecord:
+    return PipelineVersionRecord(
+        id=row.id,
+        pipeline_id=row.pipeline_id,
+        display_name=row.display_name,
+        description=row.description,
+        created_at=row.created_at,
+        pipeline_spec=row.pipeline_spec,
+        platform_spec=row.platform_spec,
+    )
+
+
+def experiment_record(row: ExperimentRow) -> ExperimentRecord:
+    return ExperimentRecord(
+        id=row.id,
+        namespace=row.namespace,
+        display_name=row.display_name,
+        description=row.description,
+        created_at=row.created_at,
+        storage_state=StorageState(row.storage_state),
+        last_run_created_at=row.last_run_created_at,
+    )
+
+
+def recurring_run_record(row: RecurringRunRow) -> RecurringRunRecord:
+    return RecurringRunRecord(
+        id=row.id,
+        namespace=row.namespace,
+        display_name=row.display_name,
+        description=row.description,
+        experiment_id=row.experiment_id,
+        pipeline_id=row.pipeline_id,
+        pipeline_version_id=row.pipeline_version_id,
+        pipeline_spec=row.pipeline_spec,
+        platform_spec=row.platform_spec,
+        parameters=row.parameters,
+        pipeline_root=row.pipeline_root,
+        cron_schedule=row.cron_schedule,
+        interval_seconds=row.interval_seconds,
+        start_time=row.start_time,
+        end_time=row.end_time,
+        max_concurrency=row.max_concurrency,
+        no_catchup=row.no_catchup,
+        enabled=row.enabled,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        next_fire_at=row.next_fire_at,
+        last_fire_at=row.last_fire_at,
     )

@@ -9,6 +9,8 @@ from importlib.resources import files
 
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, text
 
 from headrace.store._engine import SQLITE_BEGIN_OPTION
@@ -40,6 +42,26 @@ def upgrade(engine: Engine) -> None:
                     # Held until commit; PostgreSQL DDL is transactional too.
                     conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
                 command.upgrade(config, "head")
+
+
+def schema_status(engine: Engine) -> str | None:
+    """None when the database is at the newest schema, else what is wrong and what to run."""
+    script = ScriptDirectory.from_config(alembic_config())
+    head = script.get_current_head()
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE})
+        current = context.get_current_revision()
+    if current == head:
+        return None
+    if current is None:
+        return f"database has no Headrace schema, Headrace needs {head}: run `headrace db upgrade`"
+    known = {revision.revision for revision in script.walk_revisions()}
+    if current not in known:
+        return (
+            f"database at revision {current}, which this Headrace does not know (it needs "
+            f"{head}): the database was migrated by a newer Headrace, upgrade Headrace"
+        )
+    return f"database at revision {current}, Headrace needs {head}: run `headrace db upgrade`"
 
 
 @contextmanager

@@ -55,20 +55,29 @@ class NamespaceRow(Base):
 
 class ExperimentRow(Base):
     __tablename__ = "experiments"
-    __table_args__ = (UniqueConstraint("namespace", "display_name"), MYSQL_TABLE_ARGS)
+    __table_args__ = (
+        UniqueConstraint("namespace", "display_name"),
+        Index(None, "namespace", "created_at", "id"),
+        Index(None, "namespace", "last_run_created_at", "id"),
+        MYSQL_TABLE_ARGS,
+    )
 
     id: Mapped[str] = mapped_column(id_type(), primary_key=True)
     namespace: Mapped[str] = mapped_column(ForeignKey("namespaces.name"))
     display_name: Mapped[str] = mapped_column(String(NAME_LENGTH))
     description: Mapped[str] = mapped_column(Text(), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    storage_state: Mapped[str] = mapped_column(state_type(), default="ACTIVE")
+    storage_state: Mapped[str] = mapped_column(state_type(), default="AVAILABLE")
     last_run_created_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class PipelineRow(Base):
     __tablename__ = "pipelines"
-    __table_args__ = (UniqueConstraint("namespace", "display_name"), MYSQL_TABLE_ARGS)
+    __table_args__ = (
+        UniqueConstraint("namespace", "display_name"),
+        Index(None, "namespace", "created_at", "id"),
+        MYSQL_TABLE_ARGS,
+    )
 
     id: Mapped[str] = mapped_column(id_type(), primary_key=True)
     namespace: Mapped[str] = mapped_column(ForeignKey("namespaces.name"))
@@ -79,7 +88,11 @@ class PipelineRow(Base):
 
 class PipelineVersionRow(Base):
     __tablename__ = "pipeline_versions"
-    __table_args__ = (UniqueConstraint("pipeline_id", "display_name"), MYSQL_TABLE_ARGS)
+    __table_args__ = (
+        UniqueConstraint("pipeline_id", "display_name"),
+        Index(None, "pipeline_id", "created_at", "id"),
+        MYSQL_TABLE_ARGS,
+    )
 
     id: Mapped[str] = mapped_column(id_type(), primary_key=True)
     pipeline_id: Mapped[str] = mapped_column(ForeignKey("pipelines.id", ondelete="CASCADE"))
@@ -90,14 +103,60 @@ class PipelineVersionRow(Base):
     platform_spec: Mapped[dict[str, Any] | None] = mapped_column(json_type())
 
 
+class RecurringRunRow(Base):
+    __tablename__ = "recurring_runs"
+    __table_args__ = (
+        Index(None, "namespace", "created_at", "id"),
+        Index(None, "enabled", "next_fire_at"),
+        Index(None, "experiment_id"),
+        Index(None, "pipeline_id"),
+        Index(None, "pipeline_version_id"),
+        MYSQL_TABLE_ARGS,
+    )
+
+    id: Mapped[str] = mapped_column(id_type(), primary_key=True)
+    namespace: Mapped[str] = mapped_column(ForeignKey("namespaces.name"))
+    display_name: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    description: Mapped[str] = mapped_column(Text(), default="")
+    experiment_id: Mapped[str | None] = mapped_column(
+        ForeignKey("experiments.id", ondelete="SET NULL")
+    )
+    # No ON DELETE: a pipeline or version cannot be deleted while a schedule uses it.
+    pipeline_id: Mapped[str | None] = mapped_column(ForeignKey("pipelines.id"))
+    pipeline_version_id: Mapped[str | None] = mapped_column(ForeignKey("pipeline_versions.id"))
+    pipeline_spec: Mapped[dict[str, Any] | None] = mapped_column(json_type())
+    platform_spec: Mapped[dict[str, Any] | None] = mapped_column(json_type())
+    parameters: Mapped[dict[str, Any]] = mapped_column(json_type())
+    pipeline_root: Mapped[str | None] = mapped_column(Text())
+    cron_schedule: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
+    interval_seconds: Mapped[int | None] = mapped_column(BigInteger())
+    start_time: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    end_time: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    max_concurrency: Mapped[int] = mapped_column(Integer())
+    no_catchup: Mapped[bool] = mapped_column(Boolean())
+    enabled: Mapped[bool] = mapped_column(Boolean())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Scheduler bookkeeping: when to look at this schedule next (None: never) and last trigger.
+    next_fire_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_fire_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
 class RunRow(Base):
     __tablename__ = "runs"
+    # Every sort order of the run list has an index ending in id (the tie-breaker), so that a
+    # page is an index range scan however many runs there are.
     __table_args__ = (
-        Index(None, "namespace", "created_at"),
-        Index(None, "experiment_id", "created_at"),
-        Index(None, "state", "created_at"),
-        Index(None, "created_at"),
+        Index(None, "namespace", "created_at", "id"),
+        Index(None, "namespace", "display_name", "id"),
+        Index(None, "namespace", "finished_at", "id"),
+        Index(None, "namespace", "state", "id"),
+        Index(None, "experiment_id", "created_at", "id"),
+        Index(None, "state", "created_at", "id"),
+        Index(None, "created_at", "id"),
         Index(None, "pipeline_version_id"),
+        # Two schedulers can never record the same trigger twice.
+        UniqueConstraint("recurring_run_id", "scheduled_at"),
         MYSQL_TABLE_ARGS,
     )
 
@@ -122,8 +181,9 @@ class RunRow(Base):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     storage_state: Mapped[str] = mapped_column(state_type(), default="AVAILABLE")
-    # No foreign key yet: the recurring_runs table arrives with the scheduler.
-    recurring_run_id: Mapped[str | None] = mapped_column(id_type())
+    recurring_run_id: Mapped[str | None] = mapped_column(
+        ForeignKey("recurring_runs.id", ondelete="SET NULL")
+    )
     claimed_by: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -189,7 +249,8 @@ class ArtifactRow(Base):
 
     seq: Mapped[int] = mapped_column(SEQ_TYPE, primary_key=True, autoincrement=True)
     id: Mapped[str] = mapped_column(id_type())
-    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
+    # NULL once its run is deleted while tasks of other runs (cache hits) still use it.
+    run_id: Mapped[str | None] = mapped_column(ForeignKey("runs.id", ondelete="SET NULL"))
     name: Mapped[str] = mapped_column(String(NAME_LENGTH))
     uri: Mapped[str] = mapped_column(Text())
     schema_title: Mapped[str] = mapped_column(String(NAME_LENGTH))

@@ -4,11 +4,46 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from enum import StrEnum
+from typing import Any, Generic, TypeVar
 
 from headrace.states import AttemptState, RunState, TaskKind, TaskState
 
 DEFAULT_NAMESPACE = "default"
+DEFAULT_EXPERIMENT = "Default"
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 1000
+
+T = TypeVar("T")
+
+
+class StorageState(StrEnum):
+    """Whether a run or experiment is archived, in the words of the v2beta1 API."""
+
+    AVAILABLE = "AVAILABLE"
+    ARCHIVED = "ARCHIVED"
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """One page request as Kubeflow's list calls take it.
+
+    `sort_by` is "field", "field asc" or "field desc"; `filter` is the JSON of a v2beta1 Filter;
+    `page_token` is the `next_page_token` of the previous page of the same query.
+    """
+
+    namespace: str | None = None
+    page_size: int | None = DEFAULT_PAGE_SIZE
+    page_token: str | None = None
+    sort_by: str = ""
+    filter: str | None = None
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    next_page_token: str | None
+    total_size: int
 
 
 @dataclass(frozen=True)
@@ -23,6 +58,8 @@ class NewRun:
     experiment_id: str | None = None
     pipeline_version_id: str | None = None
     cache_enabled: bool = True
+    recurring_run_id: str | None = None
+    scheduled_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -43,6 +80,34 @@ class RunRecord:
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    storage_state: StorageState = StorageState.AVAILABLE
+    recurring_run_id: str | None = None
+    scheduled_at: datetime | None = None
+    claimed_by: str | None = None
+    lease_expires_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """A run without its pipeline and platform specs: what long run lists carry."""
+
+    id: str
+    namespace: str
+    experiment_id: str | None
+    pipeline_version_id: str | None
+    display_name: str
+    pipeline_name: str
+    parameters: dict[str, Any]
+    pipeline_root: str
+    cache_enabled: bool
+    state: RunState
+    error: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    storage_state: StorageState
+    recurring_run_id: str | None
+    scheduled_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -128,7 +193,8 @@ class NewArtifact:
 @dataclass(frozen=True)
 class ArtifactRecord:
     id: str
-    run_id: str
+    # None once the producing run is deleted while other runs still use the artifact.
+    run_id: str | None
     name: str
     uri: str
     schema_title: str
@@ -147,3 +213,89 @@ class LineageRecord:
     direction: str
     key: str
     position: int
+
+
+@dataclass(frozen=True)
+class PipelineRecord:
+    id: str
+    namespace: str
+    display_name: str
+    description: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class PipelineVersionRecord:
+    id: str
+    pipeline_id: str
+    display_name: str
+    description: str
+    created_at: datetime
+    pipeline_spec: dict[str, Any]
+    platform_spec: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class ExperimentRecord:
+    id: str
+    namespace: str
+    display_name: str
+    description: str
+    created_at: datetime
+    storage_state: StorageState
+    last_run_created_at: datetime | None
+
+
+@dataclass(frozen=True)
+class NewRecurringRun:
+    """A schedule: exactly one of `cron_schedule` and `interval_seconds`, and exactly one source.
+
+    The source is an inline `pipeline_spec`, or `pipeline_id` with `pipeline_version_id` (pinned)
+    or without it (the pipeline's latest version at each trigger).
+    """
+
+    display_name: str
+    namespace: str = DEFAULT_NAMESPACE
+    description: str = ""
+    experiment_id: str | None = None
+    pipeline_id: str | None = None
+    pipeline_version_id: str | None = None
+    pipeline_spec: dict[str, Any] | None = None
+    platform_spec: dict[str, Any] | None = None
+    parameters: dict[str, Any] = field(default_factory=dict)
+    pipeline_root: str | None = None
+    cron_schedule: str | None = None
+    interval_seconds: int | None = None
+    start_time: datetime | None = None
+    end_time: datetime | None = None
+    max_concurrency: int = 1
+    no_catchup: bool = False
+    enabled: bool = True
+    # When the scheduler should first look at it; None means now.
+    next_fire_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class RecurringRunRecord:
+    id: str
+    namespace: str
+    display_name: str
+    description: str
+    experiment_id: str | None
+    pipeline_id: str | None
+    pipeline_version_id: str | None
+    pipeline_spec: dict[str, Any] | None
+    platform_spec: dict[str, Any] | None
+    parameters: dict[str, Any]
+    pipeline_root: str | None
+    cron_schedule: str | None
+    interval_seconds: int | None
+    start_time: datetime | None
+    end_time: datetime | None
+    max_concurrency: int
+    no_catchup: bool
+    enabled: bool
+    created_at: datetime
+    updated_at: datetime
+    next_fire_at: datetime | None
+    last_fire_at: datetime | None

@@ -1,4 +1,5 @@
-"""The initial schema: namespaces, experiments, pipelines, runs, tasks, attempts, artifacts.
+"""The initial schema: namespaces, experiments, pipelines, recurring runs, runs, tasks, attempts,
+artifacts.
 
 Revision ID: 0001
 Revises:
@@ -43,6 +44,18 @@ def upgrade() -> None:
         ),
         **_types.MYSQL_TABLE_ARGS,
     )
+    op.create_index(
+        op.f("ix_experiments_namespace_created_at_id"),
+        "experiments",
+        ["namespace", "created_at", "id"],
+        unique=False,
+    )
+    op.create_index(
+        op.f("ix_experiments_namespace_last_run_created_at_id"),
+        "experiments",
+        ["namespace", "last_run_created_at", "id"],
+        unique=False,
+    )
     op.create_table(
         "pipelines",
         sa.Column("id", sa.String(length=36), nullable=False),
@@ -58,6 +71,12 @@ def upgrade() -> None:
             "namespace", "display_name", name=op.f("uq_pipelines_namespace_display_name")
         ),
         **_types.MYSQL_TABLE_ARGS,
+    )
+    op.create_index(
+        op.f("ix_pipelines_namespace_created_at_id"),
+        "pipelines",
+        ["namespace", "created_at", "id"],
+        unique=False,
     )
     op.create_table(
         "pipeline_versions",
@@ -81,6 +100,80 @@ def upgrade() -> None:
             name=op.f("uq_pipeline_versions_pipeline_id_display_name"),
         ),
         **_types.MYSQL_TABLE_ARGS,
+    )
+    op.create_index(
+        op.f("ix_pipeline_versions_pipeline_id_created_at_id"),
+        "pipeline_versions",
+        ["pipeline_id", "created_at", "id"],
+        unique=False,
+    )
+    op.create_table(
+        "recurring_runs",
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("namespace", sa.String(length=128), nullable=False),
+        sa.Column("display_name", sa.String(length=255), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("experiment_id", sa.String(length=36), nullable=True),
+        sa.Column("pipeline_id", sa.String(length=36), nullable=True),
+        sa.Column("pipeline_version_id", sa.String(length=36), nullable=True),
+        sa.Column("pipeline_spec", sa.JSON(none_as_null=True), nullable=True),
+        sa.Column("platform_spec", sa.JSON(none_as_null=True), nullable=True),
+        sa.Column("parameters", sa.JSON(none_as_null=True), nullable=False),
+        sa.Column("pipeline_root", sa.Text(), nullable=True),
+        sa.Column("cron_schedule", sa.String(length=255), nullable=True),
+        sa.Column("interval_seconds", sa.BigInteger(), nullable=True),
+        sa.Column("start_time", _types.UTCDateTime(), nullable=True),
+        sa.Column("end_time", _types.UTCDateTime(), nullable=True),
+        sa.Column("max_concurrency", sa.Integer(), nullable=False),
+        sa.Column("no_catchup", sa.Boolean(), nullable=False),
+        sa.Column("enabled", sa.Boolean(), nullable=False),
+        sa.Column("created_at", _types.UTCDateTime(), nullable=False),
+        sa.Column("updated_at", _types.UTCDateTime(), nullable=False),
+        sa.Column("next_fire_at", _types.UTCDateTime(), nullable=True),
+        sa.Column("last_fire_at", _types.UTCDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["experiment_id"],
+            ["experiments.id"],
+            name=op.f("fk_recurring_runs_experiment_id_experiments"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["namespace"], ["namespaces.name"], name=op.f("fk_recurring_runs_namespace_namespaces")
+        ),
+        sa.ForeignKeyConstraint(
+            ["pipeline_id"], ["pipelines.id"], name=op.f("fk_recurring_runs_pipeline_id_pipelines")
+        ),
+        sa.ForeignKeyConstraint(
+            ["pipeline_version_id"],
+            ["pipeline_versions.id"],
+            name=op.f("fk_recurring_runs_pipeline_version_id_pipeline_versions"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_recurring_runs")),
+        **_types.MYSQL_TABLE_ARGS,
+    )
+    op.create_index(
+        op.f("ix_recurring_runs_enabled_next_fire_at"),
+        "recurring_runs",
+        ["enabled", "next_fire_at"],
+        unique=False,
+    )
+    op.create_index(
+        op.f("ix_recurring_runs_experiment_id"), "recurring_runs", ["experiment_id"], unique=False
+    )
+    op.create_index(
+        op.f("ix_recurring_runs_namespace_created_at_id"),
+        "recurring_runs",
+        ["namespace", "created_at", "id"],
+        unique=False,
+    )
+    op.create_index(
+        op.f("ix_recurring_runs_pipeline_id"), "recurring_runs", ["pipeline_id"], unique=False
+    )
+    op.create_index(
+        op.f("ix_recurring_runs_pipeline_version_id"),
+        "recurring_runs",
+        ["pipeline_version_id"],
+        unique=False,
     )
     op.create_table(
         "runs",
@@ -120,23 +213,29 @@ def upgrade() -> None:
             name=op.f("fk_runs_pipeline_version_id_pipeline_versions"),
             ondelete="SET NULL",
         ),
+        sa.ForeignKeyConstraint(
+            ["recurring_run_id"],
+            ["recurring_runs.id"],
+            name=op.f("fk_runs_recurring_run_id_recurring_runs"),
+            ondelete="SET NULL",
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_runs")),
+        sa.UniqueConstraint(
+            "recurring_run_id", "scheduled_at", name=op.f("uq_runs_recurring_run_id_scheduled_at")
+        ),
         **_types.MYSQL_TABLE_ARGS,
     )
-    op.create_index(op.f("ix_runs_created_at"), "runs", ["created_at"], unique=False)
-    op.create_index(
-        op.f("ix_runs_experiment_id_created_at"),
-        "runs",
-        ["experiment_id", "created_at"],
-        unique=False,
-    )
-    op.create_index(
-        op.f("ix_runs_namespace_created_at"), "runs", ["namespace", "created_at"], unique=False
-    )
-    op.create_index(
-        op.f("ix_runs_pipeline_version_id"), "runs", ["pipeline_version_id"], unique=False
-    )
-    op.create_index(op.f("ix_runs_state_created_at"), "runs", ["state", "created_at"], unique=False)
+    for columns in (
+        ["created_at", "id"],
+        ["experiment_id", "created_at", "id"],
+        ["namespace", "created_at", "id"],
+        ["namespace", "display_name", "id"],
+        ["namespace", "finished_at", "id"],
+        ["namespace", "state", "id"],
+        ["pipeline_version_id"],
+        ["state", "created_at", "id"],
+    ):
+        op.create_index(op.f(f"ix_runs_{'_'.join(columns)}"), "runs", columns, unique=False)
     op.create_table(
         "tasks",
         sa.Column(
@@ -189,7 +288,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("id", sa.String(length=36), nullable=False),
-        sa.Column("run_id", sa.String(length=36), nullable=False),
+        sa.Column("run_id", sa.String(length=36), nullable=True),
         sa.Column("name", sa.String(length=255), nullable=False),
         sa.Column("uri", sa.Text(), nullable=False),
         sa.Column("schema_title", sa.String(length=255), nullable=False),
@@ -204,7 +303,7 @@ def upgrade() -> None:
             ondelete="SET NULL",
         ),
         sa.ForeignKeyConstraint(
-            ["run_id"], ["runs.id"], name=op.f("fk_artifacts_run_id_runs"), ondelete="CASCADE"
+            ["run_id"], ["runs.id"], name=op.f("fk_artifacts_run_id_runs"), ondelete="SET NULL"
         ),
         sa.PrimaryKeyConstraint("seq", name=op.f("pk_artifacts")),
         sa.UniqueConstraint("id", name=op.f("uq_artifacts_id")),
@@ -279,6 +378,7 @@ def downgrade() -> None:
     op.drop_table("artifacts")
     op.drop_table("tasks")
     op.drop_table("runs")
+    op.drop_table("recurring_runs")
     op.drop_table("pipeline_versions")
     op.drop_table("pipelines")
     op.drop_table("experiments")

@@ -1,0 +1,85 @@
+"""What every part of the Store shares: its sessions, ids, clock and small SQL helpers."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, Engine, Update, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from headrace.errors import NotFoundError
+from headrace.store._engine import SQLITE_BEGIN_OPTION
+from headrace.store._schema import NamespaceRow
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+class StoreBase:
+    """The engine and the two session factories that the Store's parts share.
+
+    Reads run in deferred transactions; writes, on SQLite, take the write lock at BEGIN
+    (IMMEDIATE), so a read-then-write transaction is serialized against every other writer.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._read = sessionmaker(engine, expire_on_commit=False)
+        writer = engine
+        if engine.dialect.name == "sqlite":
+            writer = engine.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"})
+        self._write = sessionmaker(writer, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        """sqlite, postgresql, mysql or mariadb."""
+        return self._engine.dialect.name
+
+
+def update_one(s: Session, stmt: Update, what: str, id_: str) -> None:
+    """Run an UPDATE of one row by id, or say that the row does not exist."""
+    if rowcount(s, stmt) == 0:
+        raise NotFoundError(f"{what} {id_!r} not found")
+
+
+def rowcount(s: Session, stmt: Any) -> int:
+    """Run an UPDATE or DELETE and say how many rows it matched."""
+    result = cast(CursorResult[Any], s.execute(stmt.execution_options(synchronize_session=False)))
+    return result.rowcount
+
+
+def require(s: Session, column: Any, value: str, what: str) -> None:
+    if s.scalar(select(column).where(column == value)) is None:
+        raise NotFoundError(f"{what} {value!r} not found")
+
+
+def insert_if_absent(s: Session, row: object) -> bool:
+    """Insert `row` unless a concurrent writer (or an earlier one) inserted the same key first."""
+    try:
+        with s.begin_nested():
+            s.add(row)
+        return True
+    except IntegrityError:
+        return False
+
+
+def ensure_namespace(s: Session, name: str) -> None:
+    if s.get(NamespaceRow, name) is None:
+        insert_if_absent(s, NamespaceRow(name=name, created_at=now()))
+
+
+def insert_unique(s: Session, row: object, conflict: Exception) -> None:
+    """Insert `row`, raising `conflict` if a unique key of it is taken."""
+    try:
+        with s.begin_nested():
+            s.add(row)
+    except IntegrityError as exc:
+        raise conflict from exc

@@ -1,0 +1,21 @@
+# No `from __future__ import annotations`: kfp reads component annotations at runtime.
+"""Pipelines for the worker tests."""
+
+from kfp import dsl
+
+
+@dsl.component(base_image="python:3.11")
+def record(workdir: str, name: str, seconds: float = 0.0) -> str:
+    import os
+    import time
+
+    with open(os.path.join(workdir, "ran.txt"), "a") as f:
+        f.write(f"{name}\n")
+    time.sleep(seconds)
+    return name
+
+
+@dsl.pipeline(name="two-steps")
+def two_steps(workdir: str, tag: str = "run", seconds: float = 0.0):
+    first = record(workdir=workdir, name=f"{tag}-first")
+    record(workdir=workdir, name=f"{tag}-second", seconds=seconds).after(first)
