@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     database_url: str = ""
     pipeline_root: str = ""
     max_parallel: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1)
+    lease_seconds: float = Field(default=15.0, gt=0)
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.home / 'headrace.db'}"

@@ -1,5 +1,6 @@
 """The `headrace` command line."""
 
+from headrace.cli import _server as _server  # registers server, worker and db commands
 from headrace.cli._app import app, main
 
 __all__ = ["app", "main"]

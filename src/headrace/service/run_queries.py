@@ -1,0 +1,81 @@
+"""Read and act on stored runs for the API: details with tasks and lineage, terminate, retry."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from headrace.errors import HeadraceError, InvalidArgumentError, NotFoundError
+from headrace.service.errors import UnimplementedError
+from headrace.states import RunState, TaskKind
+from headrace.store import Store
+from headrace.store.records import LineageRecord, RunRecord, TaskRecord
+
+# Tasks whose artifacts are recorded (DAG-like tasks only pass them through).
+_LEAVES = (TaskKind.CONTAINER, TaskKind.IMPORTER)
+
+
+@dataclass(frozen=True)
+class RunDetails:
+    """A run with its task tree and each leaf task's lineage events."""
+
+    run: RunRecord
+    pipeline_id: str | None
+    tasks: list[TaskRecord]
+    events: dict[str, list[LineageRecord]]
+
+
+def get_run(store: Store, run_id: str) -> RunRecord:
+    """The run with exactly this id (the store also accepts id prefixes; the API does not)."""
+    try:
+        record = store.get_run(run_id)
+    except HeadraceError:  # not found, or an ambiguous prefix: neither is this exact id
+        record = None
+    if record is None or record.id != run_id:
+        raise NotFoundError(f"run {run_id!r} not found")
+    return record
+
+
+def run_details(store: Store, run_id: str) -> RunDetails:
+    run = get_run(store, run_id)
+    tasks = store.list_tasks(run.id)
+    # One query per leaf task: the store has no per-run lineage read yet.
+    events = {t.id: store.task_events(t.id) for t in tasks if t.kind in _LEAVES}
+    pipeline_id = pipeline_ids(store, [run.pipeline_version_id]).get(run.pipeline_version_id or "")
+    return RunDetails(run, pipeline_id, tasks, events)
+
+
+def pipeline_ids(store: Store, version_ids: Iterable[str | None]) -> dict[str, str]:
+    """The pipeline of each pipeline version that still exists, by version id."""
+    found: dict[str, str] = {}
+    for version_id in {v for v in version_ids if v}:
+        try:
+            found[version_id] = store.get_pipeline_version(version_id).pipeline_id
+        except NotFoundError:
+            continue
+    return found
+
+
+def terminate_run(store: Store, run_id: str) -> RunRecord:
+    """Ask the run's worker to stop it (CANCELING), or cancel it at once if none has it yet."""
+    get_run(store, run_id)
+    return store.request_cancel(run_id)
+
+
+def retry_run(store: Store, run_id: str) -> None:
+    """Make a FAILED or CANCELED run PENDING again, keeping the tasks that succeeded.
+
+    A worker then resumes it: tasks that SUCCEEDED or were CACHED are not executed again.
+    """
+    run = get_run(store, run_id)
+    if run.state not in (RunState.FAILED, RunState.CANCELED):
+        raise InvalidArgumentError(
+            f"run {run_id!r} is {run.state.value}; only FAILED or CANCELED runs can be retried",
+            "wait for the run to end, or terminate it first",
+        )
+    reset = getattr(store, "reset_for_retry", None)
+    if reset is None:
+        raise UnimplementedError(
+            "retrying runs needs Store.reset_for_retry, which this build does not have yet"
+        )
+    reset(run_id)
