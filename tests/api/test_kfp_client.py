@@ -144,7 +144,6 @@ def test_terminate_a_queued_run_and_see_a_failed_one(
     assert (states["add"], states["boom"]) == ("SUCCEEDED", "FAILED")
 
 
-@pytest.mark.xfail(strict=True, reason="needs Store.reset_for_retry(run_id), not in the store yet")
 def test_retry_reruns_only_what_failed_through_the_generated_client(server: Server) -> None:
     client = server.client
     failing = client.create_run_from_pipeline_func(pipelines.failing, experiment_name="e2e-retry")

@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 
 from tests.api.conftest import API, EXECUTORS, error_of, model, upload
@@ -192,7 +191,6 @@ def test_retry_refuses_a_run_that_has_not_ended(
     assert "PENDING" in error_of(api.post(f"{API}/runs/{run_id}:retry"), 400)
 
 
-@pytest.mark.xfail(strict=True, reason="needs Store.reset_for_retry(run_id), not in the store yet")
 def test_retry_makes_a_canceled_run_pending_again(
     api: TestClient, adder_spec: dict[str, Any]
 ) -> None:

@@ -11,7 +11,14 @@ import pytest
 from headrace.errors import ConflictError, NotFoundError
 from headrace.states import RunState, TaskKind
 from headrace.store import Store
-from headrace.store.records import NewArtifact, NewRecurringRun, NewTask, RunRecord, StorageState
+from headrace.store.records import (
+    NewArtifact,
+    NewRecurringRun,
+    NewRun,
+    NewTask,
+    RunRecord,
+    StorageState,
+)
 
 RunFactory = Callable[..., RunRecord]
 
@@ -148,3 +155,23 @@ def test_deleting_a_run_keeps_artifacts_that_other_runs_use(
     assert event.artifact.id == model.id
     assert (event.artifact.run_id, event.artifact.producer_task_id) == (None, None)
     assert store.find_artifact_by_uri("file:///m", "system.Model") == event.artifact
+
+
+def test_a_run_can_be_created_with_the_id_its_caller_chose(
+    store: Store, make_run: RunFactory
+) -> None:
+    chosen = str(uuid.uuid4())
+    template = make_run()
+    run = store.create_run(
+        NewRun(
+            pipeline_name=template.pipeline_name,
+            display_name="chosen",
+            pipeline_spec=template.pipeline_spec,
+            pipeline_root=template.pipeline_root,
+            namespace=template.namespace,
+            parameters={"me": chosen},
+            id=chosen,
+        )
+    )
+    assert run.id == chosen
+    assert store.get_run(chosen).parameters == {"me": chosen}

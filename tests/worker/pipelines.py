@@ -19,3 +19,22 @@ def record(workdir: str, name: str, seconds: float = 0.0) -> str:
 def two_steps(workdir: str, tag: str = "run", seconds: float = 0.0):
     first = record(workdir=workdir, name=f"{tag}-first")
     record(workdir=workdir, name=f"{tag}-second", seconds=seconds).after(first)
+
+
+@dsl.component(base_image="python:3.11")
+def flaky(workdir: str, name: str) -> str:
+    import os
+
+    with open(os.path.join(workdir, "ran.txt"), "a") as f:
+        f.write(f"{name}\n")
+    if not os.path.exists(os.path.join(workdir, f"{name}.ok")):
+        raise SystemExit(f"{name} is not fixed yet")
+    return name
+
+
+@dsl.pipeline(name="fix-and-retry")
+def fix_and_retry(workdir: str):
+    first = record(workdir=workdir, name="first")
+    with dsl.ParallelFor(["a", "b", "c"]) as item:
+        fixed = flaky(workdir=workdir, name=item).after(first)
+    record(workdir=workdir, name="last").after(fixed)

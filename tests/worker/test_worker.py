@@ -145,3 +145,27 @@ def test_stopped_worker_hands_the_run_to_another(
     finally:
         second.stop()
     assert _ran(work) == ["run-first", "run-second", "run-second"]
+
+
+def test_retried_run_redoes_only_what_failed(store: Store, home: Path, tmp_path: Path) -> None:
+    path = tmp_path / "retry.yaml"
+    compiler.Compiler().compile(pipelines.fix_and_retry, str(path))
+    work = home / "w"
+    work.mkdir(parents=True)
+    (work / "a.ok").touch()
+    (work / "c.ok").touch()
+    run_id = _submit(store, load_pipeline(path), home, workdir=str(work))
+    worker = _worker(store, home)
+    worker.start()
+    try:
+        assert _wait(store, run_id, RunState.SUCCEEDED, RunState.FAILED) is RunState.FAILED
+        assert sorted(_ran(work)) == ["a", "b", "c", "first"]
+        (work / "b.ok").touch()
+        store.reset_for_retry(run_id)
+        assert _wait(store, run_id, RunState.SUCCEEDED, RunState.FAILED) is RunState.SUCCEEDED
+    finally:
+        worker.stop()
+    assert sorted(_ran(work)) == ["a", "b", "b", "c", "first", "last"]
+    flaky_tasks = [t for t in store.list_tasks(run_id) if t.name == "flaky"]
+    assert sorted(t.attempt_count for t in flaky_tasks) == [1, 1, 2]
+    assert store.get_run(run_id).error is None

@@ -12,13 +12,12 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from headrace.errors import ConflictError, HeadraceError, NotFoundError
-from headrace.service.errors import UnimplementedError
 
 log = logging.getLogger(__name__)
 
 # gRPC codes (google.rpc.Code) for each HTTP status we answer with.
-_GRPC_CODES = {400: 3, 404: 5, 409: 6, 413: 8, 405: 12, 500: 13, 501: 12}
-_STATUS = {NotFoundError: 404, ConflictError: 409, UnimplementedError: 501}
+_GRPC_CODES = {400: 3, 404: 5, 409: 6, 413: 8, 405: 12, 500: 13}
+_STATUS = {NotFoundError: 404, ConflictError: 409}
 
 
 def error_response(status: int, message: str) -> JSONResponse:

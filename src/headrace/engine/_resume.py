@@ -50,6 +50,8 @@ def node_from_record(
         attempts=record.attempt_count,
     )
     if record.state is TaskState.PENDING:
+        # Attempts before a retry of the run do not count against the task's retry policy.
+        node.lost_attempts = record.attempt_count
         return node
     for event in store.task_events(record.id):
         a = event.artifact

@@ -6,7 +6,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from headrace.errors import HeadraceError, InvalidArgumentError, NotFoundError
-from headrace.service.errors import UnimplementedError
 from headrace.states import RunState, TaskKind
 from headrace.store import Store
 from headrace.store.records import LineageRecord, RunRecord, TaskRecord
@@ -73,9 +72,4 @@ def retry_run(store: Store, run_id: str) -> None:
             f"run {run_id!r} is {run.state.value}; only FAILED or CANCELED runs can be retried",
             "wait for the run to end, or terminate it first",
         )
-    reset = getattr(store, "reset_for_retry", None)
-    if reset is None:
-        raise UnimplementedError(
-            "retrying runs needs Store.reset_for_retry, which this build does not have yet"
-        )
-    reset(run_id)
+    store.reset_for_retry(run_id)

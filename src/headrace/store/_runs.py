@@ -62,7 +62,7 @@ class RunsMixin(StoreBase):
         """
         now = _common.now()
         row = RunRow(
-            id=_common.new_id(),
+            id=new.id or _common.new_id(),
             namespace=new.namespace,
             experiment_id=new.experiment_id,
             pipeline_version_id=new.pipeline_version_id,

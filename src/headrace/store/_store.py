@@ -19,6 +19,7 @@ from headrace.store._experiments import ExperimentsMixin
 from headrace.store._leases import LeasesMixin
 from headrace.store._migrate import schema_status, upgrade
 from headrace.store._recurring import RecurringMixin
+from headrace.store._retry import RetryMixin
 from headrace.store._runs import MIN_PREFIX, RunsMixin
 from headrace.store._tasks import TasksMixin
 
@@ -33,6 +34,7 @@ class Store(
     ExperimentsMixin,
     RecurringMixin,
     LeasesMixin,
+    RetryMixin,
 ):
     """Typed access to everything Headrace stores, in one SQL database."""
 

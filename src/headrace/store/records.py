@@ -60,6 +60,7 @@ class NewRun:
     cache_enabled: bool = True
     recurring_run_id: str | None = None
     scheduled_at: datetime | None = None
+    id: str | None = None  # chosen by the caller when parameters must name the run id
 
 
 @dataclass(frozen=True)
