@@ -15,10 +15,10 @@ def _create(api: TestClient, **body: Any) -> Any:
     return api.post(f"{API}/recurringruns", json={"display_name": "nightly", **body})
 
 
-@pytest.mark.parametrize("cron", ["0 0 * * * *", "*/5 * * * *", "0 30 9 * * MON-FRI", "@hourly"])
 def test_a_cron_schedule_on_an_inline_spec(
-    api: TestClient, adder_spec: dict[str, Any], namespace: str, cron: str
+    api: TestClient, adder_spec: dict[str, Any], namespace: str
 ) -> None:
+    cron = "0 30 9 * * MON-FRI"  # the forms a cron may take: tests/service/test_triggers.py
     response = _create(
         api,
         namespace=namespace,
@@ -75,9 +75,10 @@ def test_enable_disable_list_get_and_delete(
 @pytest.mark.parametrize(
     ("trigger", "named"),
     [
-        ({"cron_schedule": {"cron": "61 * * * * *"}}, "second field"),
-        ({"cron_schedule": {"cron": "* * *"}}, "3 fields"),
-        ({"cron_schedule": {"cron": "0 25 * * *"}}, "hour field"),
+        (
+            {"cron_schedule": {"cron": "0 25 * * *"}},
+            "trigger.cron_schedule.cron '0 25 * * *' is not valid in its hour field '25'",
+        ),
         ({"periodic_schedule": {"interval_second": 0}}, "interval_second"),
         ({}, "trigger"),
     ],

@@ -1,9 +1,8 @@
-"""Recurring runs: trigger times from cron or intervals, and the loop that creates their runs."""
+"""Recurring runs: the loop that creates their runs at the trigger times service/ computes."""
 
 from __future__ import annotations
 
 from headrace.scheduler._loop import SchedulerLoop
 from headrace.scheduler._scheduler import Scheduler
-from headrace.scheduler._triggers import next_fire_time, validate_cron
 
-__all__ = ["Scheduler", "SchedulerLoop", "next_fire_time", "validate_cron"]
+__all__ = ["Scheduler", "SchedulerLoop"]

@@ -14,10 +14,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from headrace.errors import ConflictError, HeadraceError, InvalidArgumentError
-from headrace.scheduler._placeholders import expand_parameters
-from headrace.scheduler._triggers import as_utc, last_fire_time, next_fire_time
 from headrace.service.pipelines import spec_object
 from headrace.service.run_submission import RunSubmission, submit_run
+from headrace.service.runtime_placeholders import expand_parameters
+from headrace.service.triggers import as_utc, last_fire_time, next_fire_time
 from headrace.store import Store
 from headrace.store.records import ListQuery, RecurringRunRecord
 

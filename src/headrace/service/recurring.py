@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from headrace.errors import InvalidArgumentError
-from headrace.service.cron import check_cron
 from headrace.service.run_submission import RunSubmission, resolve_source
+from headrace.service.triggers import validate_cron, validate_interval
 from headrace.spec.params import resolve_parameters
 from headrace.store import Store
 from headrace.store.records import DEFAULT_NAMESPACE, NewRecurringRun, RecurringRunRecord
@@ -45,15 +43,9 @@ def create_recurring_run(store: Store, request: RecurringRunRequest) -> Recurrin
     if not request.display_name.strip():
         raise InvalidArgumentError("recurring run has no display_name", "give it a name")
     if request.cron is not None:
-        check_cron(request.cron, "trigger.cron_schedule.cron")
-        validate = _scheduler_function("validate_cron")
-        if validate is not None:
-            validate(request.cron)
-    if request.interval_seconds is not None and request.interval_seconds <= 0:
-        raise InvalidArgumentError(
-            f"trigger.periodic_schedule.interval_second is {request.interval_seconds}",
-            "give a positive number of seconds",
-        )
+        validate_cron(request.cron, "trigger.cron_schedule.cron")
+    if request.interval_seconds is not None:
+        validate_interval(request.interval_seconds, "trigger.periodic_schedule.interval_second")
     submission = RunSubmission(
         display_name=request.display_name,
         pipeline_spec=request.pipeline_spec,
@@ -88,19 +80,6 @@ def create_recurring_run(store: Store, request: RecurringRunRequest) -> Recurrin
         no_catchup=request.no_catchup,
         enabled=request.enabled,
     )
-    record = store.create_recurring_run(new)
-    next_fire_time = _scheduler_function("next_fire_time")
-    if next_fire_time is None or not record.enabled:
-        return record
-    store.set_recurring_fire_times(record.id, None, next_fire_time(record, datetime.now(UTC)))
-    return store.get_recurring_run(record.id)
-
-
-def _scheduler_function(name: str) -> Callable[..., Any] | None:
-    """A function of the scheduler package, looked up late: the scheduler sits above service/."""
-    try:
-        scheduler = importlib.import_module("headrace.scheduler")
-    except ImportError:
-        return None
-    found: Callable[..., Any] | None = getattr(scheduler, name, None)
-    return found
+    # `next_fire_at` stays the store's default, now: a start time in the past is backfilled at
+    # once, and the scheduler plans the first trigger of a later one on its next tick.
+    return store.create_recurring_run(new)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -11,6 +10,7 @@ from headrace.errors import ConfigError, InvalidArgumentError
 from headrace.service import _store_gaps
 from headrace.service.pipelines import load_spec_object
 from headrace.service.runs import caching_disabled_by_env, check_commands
+from headrace.service.runtime_placeholders import expand_parameters
 from headrace.spec.loader import LoadedPipeline, load_pipeline_dicts
 from headrace.spec.params import resolve_parameters
 from headrace.storage.layout import normalize_root
@@ -18,20 +18,6 @@ from headrace.store import Store
 from headrace.store.records import DEFAULT_NAMESPACE, NewRun, PipelineVersionRecord, RunRecord
 
 RUN_UUID = "[[RunUUID]]"
-_PLACEHOLDER = re.compile(r"\[\[(RunUUID|Index|CurrentTime|ScheduledTime)(?:\.([^\]]+))?\]\]")
-# Kubeflow's default layout for [[CurrentTime]] and [[ScheduledTime]] (Go: 20060102150405).
-_DEFAULT_TIME_FORMAT = "%Y%m%d%H%M%S"
-_GO_LAYOUT = [
-    ("2006", "%Y"),
-    ("Jan", "%b"),
-    ("Mon", "%a"),
-    ("01", "%m"),
-    ("02", "%d"),
-    ("15", "%H"),
-    ("04", "%M"),
-    ("05", "%S"),
-    ("06", "%y"),
-]
 
 
 @dataclass(frozen=True)
@@ -103,7 +89,12 @@ def submit_run(store: Store, submission: RunSubmission, default_pipeline_root: s
         namespace = submission.namespace or DEFAULT_NAMESPACE
     now = datetime.now(UTC)
     # [[RunUUID]] stays until the run has its id.
-    given = expand_placeholders(submission.parameters, RUN_UUID, now, submission)
+    given = expand_parameters(
+        submission.parameters,
+        scheduled=submission.scheduled_at or now,
+        now=now,
+        index=submission.index,
+    )
     parameters = resolve_parameters(source.pipeline.spec, given)
     root = _local_root(submission.pipeline_root or default_pipeline_root)
     check_commands(source.pipeline)
@@ -129,37 +120,6 @@ def submit_run(store: Store, submission: RunSubmission, default_pipeline_root: s
         _store_gaps.set_run_parameters(store, record.id, expanded)
         record = store.get_run(record.id)
     return record
-
-
-def expand_placeholders(
-    values: dict[str, Any], run_id: str, now: datetime, submission: RunSubmission
-) -> dict[str, Any]:
-    """Kubeflow's runtime placeholders in string parameter values.
-
-    `[[ScheduledTime]]` is the trigger time of a recurring run's run (the creation time for
-    other runs); `[[Index]]` is left as it is outside recurring runs, as Kubeflow does.
-    """
-    scheduled = submission.scheduled_at or now
-
-    def replace(match: re.Match[str]) -> str:
-        name, layout = match.group(1), match.group(2)
-        if name == "RunUUID":
-            return run_id
-        if name == "Index":
-            return match.group(0) if submission.index is None else str(submission.index)
-        moment = now if name == "CurrentTime" else scheduled
-        return moment.astimezone(UTC).strftime(_strftime(layout))
-
-    return {k: _PLACEHOLDER.sub(replace, v) if isinstance(v, str) else v for k, v in values.items()}
-
-
-def _strftime(layout: str | None) -> str:
-    if not layout:
-        return _DEFAULT_TIME_FORMAT
-    result = layout.replace("%", "%%")
-    for go, c in _GO_LAYOUT:
-        result = result.replace(go, c)
-    return result
 
 
 def _mentions_run_uuid(values: dict[str, Any]) -> bool:

@@ -79,4 +79,3 @@ class RetryMixin(StoreBase):
             run.finished_at = None
             run.claimed_by = None
             run.lease_expires_at = None
-

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from headrace.scheduler._placeholders import expand, expand_parameters, format_go
+from headrace.service.runtime_placeholders import expand, expand_parameters, format_go
 
 SCHEDULED = datetime(2024, 3, 5, 14, 7, 9, tzinfo=UTC)
 NOW = datetime(2024, 3, 5, 14, 7, 11, 250000, tzinfo=UTC)
@@ -46,3 +46,9 @@ def test_only_string_parameters_are_expanded() -> None:
     expanded = expand_parameters(parameters, scheduled=SCHEDULED, now=NOW, index=1)
     assert expanded == {"tag": "at-20240305140709", "n": 3, "items": ["[[Index]]"]}
     assert parameters["tag"] == "at-[[ScheduledTime]]"
+
+
+def test_index_and_run_uuid_stay_until_they_are_known() -> None:
+    text = "[[RunUUID]]-[[Index]]"
+    assert expand(text, scheduled=SCHEDULED, now=NOW, index=None) == text
+    assert expand(text, scheduled=SCHEDULED, now=NOW, index=2, run_id="r1") == "r1-2"

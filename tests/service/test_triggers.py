@@ -6,8 +6,12 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from headrace.errors import InvalidArgumentError
-from headrace.scheduler import next_fire_time, validate_cron
-from headrace.scheduler._triggers import last_fire_time
+from headrace.service.triggers import (
+    last_fire_time,
+    next_fire_time,
+    validate_cron,
+    validate_interval,
+)
 from headrace.store.records import NewRecurringRun, RecurringRunRecord
 
 T0 = datetime(2024, 3, 1, tzinfo=UTC)
@@ -130,7 +134,19 @@ def test_last_fire_time_is_the_latest_trigger_at_or_before() -> None:
 
 
 @pytest.mark.parametrize(
-    "cron", ["0 */5 * * * *", "*/5 * * * *", "0 0 9 ? * 2-6", "0 0 0 * * MON", "@daily"]
+    "cron",
+    [
+        "0 */5 * * * *",
+        "0 0 * * * *",
+        "*/5 * * * *",
+        "0 0 9 ? * 2-6",
+        "0 30 9 * * MON-FRI",
+        "0 0 0 * * mon",
+        "0 0 0 * JAN-MAR 7",
+        "@daily",
+        "@hourly",
+        "@every\t90s",
+    ],
 )
 def test_validate_cron_accepts_kubeflow_and_crontab_forms(cron: str) -> None:
     validate_cron(cron)
@@ -140,17 +156,49 @@ def test_validate_cron_accepts_kubeflow_and_crontab_forms(cron: str) -> None:
     ("cron", "message"),
     [
         ("", "is empty"),
+        ("* * *", "'\\* \\* \\*' has 3 fields, not 5 or 6"),
         ("* * * *", "'\\* \\* \\* \\*' has 4 fields, not 5 or 6"),
         ("* * * * * * *", "has 7 fields"),
-        ("61 * * * *", "'61 \\* \\* \\* \\*' is not valid"),
+        ("61 * * * *", "'61 \\* \\* \\* \\*' is not valid in its minute field '61'"),
+        ("61 * * * * *", "is not valid in its second field '61'"),
+        ("0 25 * * *", "is not valid in its hour field '25'"),
+        ("0 ? * * *", "hour field '\\?'"),  # ? only stands for a day
+        ("*/0 * * * *", "minute field '\\*/0'"),
+        ("5-1 * * * *", "minute field '5-1'"),
+        ("0 0 0 * FOO *", "month field 'FOO'"),
+        ("0 0 0 * * 8", "day of week field '8'"),
+        ("0 0 1 * * 5L", "day of week field '5L'"),  # croniter takes L; robfig/cron does not
         ("0 0 0 30 2 *", "'0 0 0 30 2 \\*' never fires"),
         ("@every", "no valid duration"),
         ("@every 5 minutes", "no valid duration"),
         ("@every 0s", "at least one"),
         ("@every 1500ms", "whole number of seconds"),
+        ("@every5s", "'@every5s' is not valid"),
         ("@fortnightly", "is not valid"),
+        ("@HOURLY", "'@HOURLY' is not valid"),  # croniter takes it; robfig/cron does not
     ],
 )
 def test_validate_cron_names_the_expression_and_the_fault(cron: str, message: str) -> None:
     with pytest.raises(InvalidArgumentError, match=message):
         validate_cron(cron)
+
+
+def test_validate_cron_names_where_the_expression_came_from() -> None:
+    with pytest.raises(InvalidArgumentError) as raised:
+        validate_cron("0 25 * * *", "trigger.cron_schedule.cron")
+    assert str(raised.value).startswith(
+        "trigger.cron_schedule.cron '0 25 * * *' is not valid in its hour field '25'"
+    )
+
+
+def test_validate_interval_takes_only_positive_seconds() -> None:
+    validate_interval(1)
+    with pytest.raises(InvalidArgumentError, match="interval_second is 0"):
+        validate_interval(0, "trigger.periodic_schedule.interval_second")
+
+
+def test_fire_times_of_a_schedule_with_a_bad_trigger_raise_naming_it() -> None:
+    with pytest.raises(InvalidArgumentError, match="interval of recurring run 'sched' is 0"):
+        next_fire_time(_record(interval_seconds=0), T0)
+    with pytest.raises(InvalidArgumentError, match="neither a cron schedule nor an interval"):
+        next_fire_time(_record(), T0)
