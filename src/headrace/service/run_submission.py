@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from headrace.errors import ConfigError, InvalidArgumentError
-from headrace.service import _store_gaps
+from headrace.errors import InvalidArgumentError
 from headrace.service.pipelines import load_spec_object
-from headrace.service.runs import caching_disabled_by_env, check_commands
+from headrace.service.runs import RunRequest, caching_disabled_by_env, create_run
 from headrace.service.runtime_placeholders import expand_parameters
 from headrace.spec.loader import LoadedPipeline, load_pipeline_dicts
-from headrace.spec.params import resolve_parameters
-from headrace.storage.layout import normalize_root
 from headrace.store import Store
-from headrace.store.records import DEFAULT_NAMESPACE, NewRun, PipelineVersionRecord, RunRecord
-
-RUN_UUID = "[[RunUUID]]"
+from headrace.store.records import DEFAULT_NAMESPACE, PipelineVersionRecord, RunRecord
 
 
 @dataclass(frozen=True)
@@ -88,53 +84,27 @@ def submit_run(store: Store, submission: RunSubmission, default_pipeline_root: s
     else:
         namespace = submission.namespace or DEFAULT_NAMESPACE
     now = datetime.now(UTC)
-    # [[RunUUID]] stays until the run has its id.
+    run_id = str(uuid.uuid4())  # chosen here so that [[RunUUID]] can name it
     given = expand_parameters(
         submission.parameters,
         scheduled=submission.scheduled_at or now,
         now=now,
         index=submission.index,
+        run_id=run_id,
     )
-    parameters = resolve_parameters(source.pipeline.spec, given)
-    root = _local_root(submission.pipeline_root or default_pipeline_root)
-    check_commands(source.pipeline)
-    experiment_id = submission.experiment_id or store.default_experiment(namespace).id
-    record = store.create_run(
-        NewRun(
-            pipeline_name=source.pipeline.name,
-            display_name=submission.display_name or source.pipeline.name,
-            pipeline_spec=source.pipeline.spec_dict(),
-            platform_spec=source.pipeline.platform_dict(),
-            pipeline_root=root,
-            parameters=parameters,
-            namespace=namespace,
-            experiment_id=experiment_id,
-            pipeline_version_id=None if source.version is None else source.version.id,
+    return create_run(
+        store,
+        RunRequest(
+            pipeline=source.pipeline,
+            parameters=given,
+            pipeline_root=submission.pipeline_root or default_pipeline_root,
             cache_enabled=not caching_disabled_by_env(),
+            display_name=submission.display_name or None,
+            namespace=namespace,
+            experiment_id=submission.experiment_id or store.default_experiment(namespace).id,
+            pipeline_version_id=None if source.version is None else source.version.id,
             recurring_run_id=submission.recurring_run_id,
             scheduled_at=submission.scheduled_at,
-        )
+            run_id=run_id,
+        ),
     )
-    if _mentions_run_uuid(parameters):
-        expanded = _replace_run_uuid(parameters, record.id)
-        _store_gaps.set_run_parameters(store, record.id, expanded)
-        record = store.get_run(record.id)
-    return record
-
-
-def _mentions_run_uuid(values: dict[str, Any]) -> bool:
-    return any(isinstance(v, str) and RUN_UUID in v for v in values.values())
-
-
-def _replace_run_uuid(values: dict[str, Any], run_id: str) -> dict[str, Any]:
-    return {k: v.replace(RUN_UUID, run_id) if isinstance(v, str) else v for k, v in values.items()}
-
-
-def _local_root(pipeline_root: str) -> str:
-    root = normalize_root(pipeline_root)
-    if "://" in root:
-        raise ConfigError(
-            f"pipeline root {pipeline_root!r} is not a local directory",
-            "object-store roots are not supported yet; use a local path or file:// URI",
-        )
-    return root

@@ -41,6 +41,7 @@ class RunRequest:
     pipeline_version_id: str | None = None
     recurring_run_id: str | None = None
     scheduled_at: datetime | None = None
+    run_id: str | None = None
 
 
 def check_commands(pipeline: LoadedPipeline) -> None:
@@ -86,6 +87,7 @@ def create_run(store: Store, request: RunRequest) -> RunRecord:
             pipeline_version_id=request.pipeline_version_id,
             recurring_run_id=request.recurring_run_id,
             scheduled_at=request.scheduled_at,
+            id=request.run_id,
         )
     )
 
