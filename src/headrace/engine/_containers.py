@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import re
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ from kfp.pipeline_spec import pipeline_spec_pb2 as pb
 from headrace.engine._inputs import display_name, parameter_types
 from headrace.engine._nodes import ArtifactRef, Node
 from headrace.errors import PipelineSpecError
-from headrace.executors.base import AttemptHandle, AttemptOutcome, AttemptSpec, Executor
+from headrace.executors.base import AttemptHandle, AttemptOutcome, AttemptSpec
 from headrace.spec.fingerprint import cache_fingerprint
 from headrace.spec.placeholders import PipelineContext, resolve_arguments, resolve_string
 from headrace.spec.resources import parse_resources
@@ -27,13 +26,14 @@ from headrace.store import Store
 from headrace.store.records import NewArtifact, RunRecord, TaskUpdate
 
 
-@dataclass(frozen=True)
+@dataclass
 class Launch:
-    """A running attempt as the engine tracks it."""
+    """An attempt as the engine tracks it: recorded first, then started (`handle` set)."""
 
     attempt_id: str
     weight: int
-    handle: AttemptHandle
+    spec: AttemptSpec
+    handle: AttemptHandle | None = None
 
 
 _CONTEXT_PLACEHOLDER = re.compile(r"\{\{\$\.(?:pipeline_[a-z_]+|workspace_path)\}\}")
@@ -194,14 +194,8 @@ class ContainerLauncher:
                     lambda m: resolve_string(m.group(0), {}, ctx), value
                 )
 
-    def launch(
-        self,
-        node: Node,
-        weight: int,
-        executor: Executor,
-        done: Callable[[AttemptOutcome], None],
-    ) -> Launch:
-        """Start the next attempt of a container task."""
+    def prepare(self, node: Node, weight: int) -> Launch:
+        """Record the next attempt of a container task; the engine starts it once committed."""
         attempt = node.attempts
         container = self._executor_spec(node).container
         attempt_dir = self._layout.attempt_dir(node.task_id, attempt)
@@ -230,8 +224,7 @@ class ContainerLauncher:
             output_parameter_types=parameter_types(self._component(node).output_definitions),
             resources=parse_resources(container, node.params),
         )
-        handle = executor.start(spec, done)
-        return Launch(record.id, weight, handle)
+        return Launch(record.id, weight, spec)
 
     def record_outputs(
         self, node: Node, launch: Launch, outcome: AttemptOutcome

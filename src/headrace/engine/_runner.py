@@ -43,6 +43,7 @@ class RunEngine(DagWalker):
         self._events: queue.Queue[tuple[Any, ...]] = queue.Queue()
         self._ready: deque[Node] = deque()
         self._running: dict[Node, Launch] = {}
+        self._starting: list[tuple[Node, Launch]] = []
         self._timers: list[tuple[float, int, Node]] = []
         self._seq = itertools.count()
         self._slots_used = 0
@@ -113,34 +114,55 @@ class RunEngine(DagWalker):
     # ---- the loop -------------------------------------------------------------------------
 
     def _loop(self, root: Node) -> None:
+        """One turn: handle every queued event, propagate, record launches — one transaction —
+        then start the recorded attempts, so nothing runs that the store does not know of."""
+        events: list[tuple[Any, ...]] = []
         while True:
-            if self._interrupted:
-                if not self._running:
-                    return
-            else:
-                self._drain_finished()
-                self._dispatch()
-            if root.state.is_final:
+            with self._store.batch():
+                for event in events:
+                    self._handle(event)
+                self._fire_timers()
+                while not self._interrupted:
+                    self._drain_finished()
+                    self._dispatch()
+                    if not self._finished:  # a launch that failed at once is propagated now
+                        break
+            self._start_recorded()
+            if root.state.is_final or (self._interrupted and not self._running):
                 return
-            if self._finished:
-                # A launch failed while dispatching: propagate it before waiting for events.
-                continue
-            timeout = None
-            if self._timers:
-                timeout = max(0.0, self._timers[0][0] - time.monotonic())
+            events = self._next_events()
+
+    def _next_events(self) -> list[tuple[Any, ...]]:
+        """Wait for the next event (or the next retry timer), then take all that are queued."""
+        timeout = None
+        if self._timers:
+            timeout = max(0.0, self._timers[0][0] - time.monotonic())
+        try:
+            events = [self._events.get(timeout=timeout)]
+        except queue.Empty:
+            return []
+        while True:
             try:
-                event = self._events.get(timeout=timeout)
+                events.append(self._events.get_nowait())
             except queue.Empty:
-                event = None
-            self._fire_timers()
-            if event is None:
-                continue
-            if event[0] == "interrupt":
-                self._interrupt()
-            elif event[0] == "cancel":
-                self._begin_cancel()
-            elif event[0] == "done":
-                self._on_attempt_done(event[1], event[2])
+                return events
+
+    def _handle(self, event: tuple[Any, ...]) -> None:
+        if event[0] == "interrupt":
+            self._interrupt()
+        elif event[0] == "cancel":
+            self._begin_cancel()
+        elif event[0] == "done":
+            self._on_attempt_done(event[1], event[2])
+
+    def _start_recorded(self) -> None:
+        for node, launch in self._starting:
+
+            def done(outcome: AttemptOutcome, node: Node = node) -> None:
+                self._events.put(("done", node, outcome))
+
+            launch.handle = self._executor.start(launch.spec, done)
+        self._starting.clear()
 
     def _drain_finished(self) -> None:
         while self._finished:
@@ -193,17 +215,14 @@ class RunEngine(DagWalker):
         if self._canceling:
             self._finish(node, TaskState.CANCELED, "run canceled")
             return
-
-        def done(outcome: AttemptOutcome) -> None:
-            self._events.put(("done", node, outcome))
-
         try:
-            launch = self._launcher.launch(node, weight, self._executor, done)
+            launch = self._launcher.prepare(node, weight)
         except HeadraceError as exc:
             self._finish(node, TaskState.FAILED, str(exc))
             return
         self._slots_used += weight
         self._running[node] = launch
+        self._starting.append((node, launch))
         if node.attempts == 0:
             node.first_started = time.monotonic()
         node.attempts += 1
@@ -251,7 +270,8 @@ class RunEngine(DagWalker):
     def _interrupt(self) -> None:
         self._interrupted = True
         for launch in list(self._running.values()):
-            launch.handle.cancel()
+            if launch.handle is not None:
+                launch.handle.cancel()
         self._ready.clear()
         self._timers.clear()
         self._finished.clear()
@@ -262,7 +282,8 @@ class RunEngine(DagWalker):
         self._canceling = True
         self._store.set_run_state(self._run.id, RunState.CANCELING)
         for launch in list(self._running.values()):
-            launch.handle.cancel()
+            if launch.handle is not None:
+                launch.handle.cancel()
         while self._ready:
             self._finish(self._ready.popleft(), TaskState.CANCELED, "run canceled")
         while self._timers:

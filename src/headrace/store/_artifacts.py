@@ -26,7 +26,7 @@ class ArtifactsMixin(StoreBase):
             producer_task_id=new.producer_task_id,
             created_at=_common.now(),
         )
-        with self._write.begin() as s:
+        with self._writing() as s:
             s.add(row)
         return _convert.artifact_record(row)
 
@@ -43,7 +43,7 @@ class ArtifactsMixin(StoreBase):
             key=key,
             position=position,
         )
-        with self._write.begin() as s:
+        with self._writing() as s:
             s.add(row)
 
     def find_artifact_by_uri(self, uri: str, schema_title: str) -> ArtifactRecord | None:

@@ -49,7 +49,7 @@ class CatalogMixin(StoreBase):
         self, namespace: str, display_name: str, description: str = ""
     ) -> PipelineRecord:
         """A new pipeline without versions; its name must be new in the namespace."""
-        with self._write.begin() as s:
+        with self._writing() as s:
             row = _add_pipeline(s, namespace, display_name, description)
         return _convert.pipeline_record(row)
 
@@ -65,7 +65,7 @@ class CatalogMixin(StoreBase):
         version_description: str | None = None,
     ) -> tuple[PipelineRecord, PipelineVersionRecord]:
         """A pipeline and its first version (named like the pipeline unless told), or neither."""
-        with self._write.begin() as s:
+        with self._writing() as s:
             pipeline = _add_pipeline(s, namespace, display_name, description)
             version = _add_version(
                 s,
@@ -100,7 +100,7 @@ class CatalogMixin(StoreBase):
 
         Refused while a recurring run uses the pipeline or one of its versions.
         """
-        with self._write.begin() as s:
+        with self._writing() as s:
             pipeline = _pipeline(s, pipeline_id)
             versions = select(PipelineVersionRow.id).where(
                 PipelineVersionRow.pipeline_id == pipeline_id
@@ -133,7 +133,7 @@ class CatalogMixin(StoreBase):
         platform_spec: dict[str, Any] | None = None,
     ) -> PipelineVersionRecord:
         """A new version of a pipeline; its name must be new for the pipeline."""
-        with self._write.begin() as s:
+        with self._writing() as s:
             pipeline = _pipeline(s, pipeline_id)
             row = _add_version(s, pipeline, display_name, description, pipeline_spec, platform_spec)
         return _convert.pipeline_version_record(row)
@@ -177,7 +177,7 @@ class CatalogMixin(StoreBase):
 
     def delete_pipeline_version(self, version_id: str) -> None:
         """Delete a version (its runs stay, unlinked); refused while a recurring run pins it."""
-        with self._write.begin() as s:
+        with self._writing() as s:
             row = s.get(PipelineVersionRow, version_id)
             if row is None:
                 raise NotFoundError(f"pipeline version {version_id!r} not found")

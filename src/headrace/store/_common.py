@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -37,6 +40,35 @@ class StoreBase:
         if engine.dialect.name == "sqlite":
             writer = engine.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"})
         self._write = sessionmaker(writer, expire_on_commit=False)
+        self._local = threading.local()
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Group this thread's writes into one transaction, committed when the block ends.
+
+        The engine wraps each turn of its loop in a batch: one commit instead of one per state
+        change. Nothing in the block is visible to other connections before the commit, and an
+        exception rolls all of it back.
+        """
+        if getattr(self._local, "session", None) is not None:
+            yield  # already inside a batch: the outer one commits
+            return
+        with self._write.begin() as s:
+            self._local.session = s
+            try:
+                yield
+            finally:
+                self._local.session = None
+
+    @contextmanager
+    def _writing(self) -> Iterator[Session]:
+        """A write transaction: this thread's batch if one is open, else a new one."""
+        current: Session | None = getattr(self._local, "session", None)
+        if current is not None:
+            yield current
+            return
+        with self._write.begin() as s:
+            yield s
 
     @property
     def dialect(self) -> str:

@@ -51,7 +51,7 @@ class ExperimentsMixin(StoreBase):
         stmt = select(ExperimentRow.id).where(
             ExperimentRow.namespace == namespace, ExperimentRow.display_name == display_name
         )
-        with self._write.begin() as s:
+        with self._writing() as s:
             found = s.scalar(stmt)
             if found is not None:
                 return found
@@ -68,7 +68,7 @@ class ExperimentsMixin(StoreBase):
         self, namespace: str, display_name: str, description: str = ""
     ) -> ExperimentRecord:
         """A new experiment; its name must be new in the namespace."""
-        with self._write.begin() as s:
+        with self._writing() as s:
             row = _new_row(s, namespace, display_name, description)
             conflict = ConflictError(
                 f"an experiment named {display_name!r} already exists in namespace {namespace!r}",
@@ -99,7 +99,7 @@ class ExperimentsMixin(StoreBase):
     def archive_experiment(self, experiment_id: str) -> None:
         """Archive an experiment and all its runs, and disable its recurring runs (as Kubeflow)."""
         archived = StorageState.ARCHIVED.value
-        with self._write.begin() as s:
+        with self._writing() as s:
             stmt = update(ExperimentRow).where(ExperimentRow.id == experiment_id)
             update_one(s, stmt.values(storage_state=archived), "experiment", experiment_id)
             runs = update(RunRow).where(RunRow.experiment_id == experiment_id)
@@ -109,7 +109,7 @@ class ExperimentsMixin(StoreBase):
     def unarchive_experiment(self, experiment_id: str) -> None:
         """Make the experiment AVAILABLE; its runs stay archived until unarchived one by one."""
         stmt = update(ExperimentRow).where(ExperimentRow.id == experiment_id)
-        with self._write.begin() as s:
+        with self._writing() as s:
             available = StorageState.AVAILABLE.value
             update_one(s, stmt.values(storage_state=available), "experiment", experiment_id)
 
@@ -119,7 +119,7 @@ class ExperimentsMixin(StoreBase):
         Its runs stay readable, archived and without an experiment; its recurring runs are
         disabled and left without an experiment.
         """
-        with self._write.begin() as s:
+        with self._writing() as s:
             _experiment(s, experiment_id)
             runs = update(RunRow).where(RunRow.experiment_id == experiment_id)
             s.execute(runs.values(storage_state=StorageState.ARCHIVED.value, experiment_id=None))

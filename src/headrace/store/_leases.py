@@ -50,7 +50,7 @@ class LeasesMixin(StoreBase):
             candidates = [_orphaned(now), _waiting(now)]
         else:
             candidates = [and_(RunRow.id == run_id, or_(_orphaned(now), _waiting(now)))]
-        with self._write.begin() as s:
+        with self._writing() as s:
             found = None
             for condition in candidates:
                 stmt = select(RunRow.id).where(condition).order_by(RunRow.created_at, RunRow.id)
@@ -74,7 +74,7 @@ class LeasesMixin(StoreBase):
             .where(RunRow.id == run_id, RunRow.claimed_by == worker_id)
             .values(lease_expires_at=lease)
         )
-        with self._write.begin() as s:
+        with self._writing() as s:
             return rowcount(s, stmt) == 1
 
     def release_run(self, run_id: str, worker_id: str) -> None:
@@ -84,5 +84,5 @@ class LeasesMixin(StoreBase):
             .where(RunRow.id == run_id, RunRow.claimed_by == worker_id)
             .values(claimed_by=None, lease_expires_at=_common.now())
         )
-        with self._write.begin() as s:
+        with self._writing() as s:
             s.execute(stmt)

@@ -56,7 +56,7 @@ class RecurringMixin(StoreBase):
         """
         _validate(new)
         now = _common.now()
-        with self._write.begin() as s:
+        with self._writing() as s:
             ensure_namespace(s, new.namespace)
             if new.experiment_id is not None:
                 require(s, ExperimentRow.id, new.experiment_id, "experiment")
@@ -118,7 +118,7 @@ class RecurringMixin(StoreBase):
 
     def delete_recurring_run(self, recurring_run_id: str) -> None:
         """Delete a schedule; the runs it triggered stay, no longer linked to it."""
-        with self._write.begin() as s:
+        with self._writing() as s:
             require(s, RecurringRunRow.id, recurring_run_id, "recurring run")
             runs = update(RunRow).where(RunRow.recurring_run_id == recurring_run_id)
             s.execute(runs.values(recurring_run_id=None))
@@ -152,7 +152,7 @@ class RecurringMixin(StoreBase):
 
     def _update_recurring(self, recurring_run_id: str, values: Mapping[str, object]) -> None:
         stmt = update(RecurringRunRow).where(RecurringRunRow.id == recurring_run_id)
-        with self._write.begin() as s:
+        with self._writing() as s:
             update_one(s, stmt.values(**values), "recurring run", recurring_run_id)
 
 

@@ -26,7 +26,7 @@ class RetryMixin(StoreBase):
         again, conditions included; its earlier attempts and logs stay recorded. One
         transaction: all or nothing.
         """
-        with self._write.begin() as s:
+        with self._writing() as s:
             run = s.get(RunRow, run_id, with_for_update=True)
             if run is None:
                 raise NotFoundError(f"run {run_id!r} not found")

@@ -82,7 +82,7 @@ class RunsMixin(StoreBase):
             recurring_run_id=new.recurring_run_id,
             scheduled_at=new.scheduled_at,
         )
-        with self._write.begin() as s:
+        with self._writing() as s:
             ensure_namespace(s, new.namespace)
             if new.pipeline_version_id is not None:
                 require(s, PipelineVersionRow.id, new.pipeline_version_id, "pipeline version")
@@ -147,7 +147,7 @@ class RunsMixin(StoreBase):
         given = {"error": error, "started_at": started_at, "finished_at": finished_at}
         values: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
         stmt = update(RunRow).where(RunRow.id == run_id).values(state=state.value, **values)
-        with self._write.begin() as s:
+        with self._writing() as s:
             update_one(s, stmt, "run", run_id)
 
     def request_cancel(self, run_id: str) -> RunRecord:
@@ -155,7 +155,7 @@ class RunsMixin(StoreBase):
 
         A final run is left as it is. The worker running it sees CANCELING through `get_run`.
         """
-        with self._write.begin() as s:
+        with self._writing() as s:
             row = s.get(RunRow, run_id, with_for_update=True)
             if row is None:
                 raise NotFoundError(f"run {run_id!r} not found")
@@ -170,12 +170,12 @@ class RunsMixin(StoreBase):
     def archive_run(self, run_id: str) -> None:
         """Hide a run from default lists (storage_state ARCHIVED); it keeps running if it runs."""
         stmt = update(RunRow).where(RunRow.id == run_id)
-        with self._write.begin() as s:
+        with self._writing() as s:
             update_one(s, stmt.values(storage_state=StorageState.ARCHIVED.value), "run", run_id)
 
     def unarchive_run(self, run_id: str) -> None:
         """Make an archived run AVAILABLE again; refused while its experiment is archived."""
-        with self._write.begin() as s:
+        with self._writing() as s:
             found = s.execute(
                 select(RunRow.id, ExperimentRow.display_name, ExperimentRow.storage_state)
                 .outerjoin(ExperimentRow, ExperimentRow.id == RunRow.experiment_id)
@@ -204,7 +204,7 @@ class RunsMixin(StoreBase):
             .where(TaskRow.run_id != run_id)
         )
         own = ArtifactRow.run_id == run_id
-        with self._write.begin() as s:
+        with self._writing() as s:
             require(s, RunRow.id, run_id, "run")
             s.execute(delete(ArtifactEventRow).where(ArtifactEventRow.task_id.in_(tasks)))
             keep = list(s.scalars(select(ArtifactRow.id).where(own, ArtifactRow.id.in_(shared))))

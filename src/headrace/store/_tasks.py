@@ -26,14 +26,14 @@ class TasksMixin(StoreBase):
         now = _common.now()
         values = [_task_values(new, now) for new in news]
         if values:
-            with self._write.begin() as s:
+            with self._writing() as s:
                 s.execute(insert(TaskRow), values)
         return [_convert.new_task_record(v) for v in values]
 
     def update_task(self, task_id: str, update_: TaskUpdate) -> None:
         """Change the fields of a task that `update_` gives (not None)."""
         values = {k: v for k, v in _update_values(update_).items() if v is not None}
-        with self._write.begin() as s:
+        with self._writing() as s:
             if values:
                 stmt = update(TaskRow).where(TaskRow.id == task_id).values(**values)
                 update_one(s, stmt, "task", task_id)
@@ -73,7 +73,7 @@ class TasksMixin(StoreBase):
             started_at=_common.now(),
             finished_at=None,
         )
-        with self._write.begin() as s:
+        with self._writing() as s:
             s.add(row)
         return _convert.attempt_record(row)
 
@@ -86,7 +86,7 @@ class TasksMixin(StoreBase):
             .where(AttemptRow.id == attempt_id)
             .values(state=state.value, exit_code=exit_code, error=error, finished_at=_common.now())
         )
-        with self._write.begin() as s:
+        with self._writing() as s:
             update_one(s, stmt, "attempt", attempt_id)
 
     def list_attempts(
