@@ -11,7 +11,6 @@ Usage: python bench/run.py [--output docs/benchmarks.md] [--repeat 3] [--skip-kf
 
 import argparse
 import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -21,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from _common import machine, write_section
 from kfp import compiler, dsl
 
 
@@ -93,24 +93,6 @@ def run_kfp_local(pipeline: Callable[..., Any], workdir: Path) -> float:
     return time.perf_counter() - started
 
 
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = ""
-    try:
-        kb = int(Path("/proc/meminfo").read_text().split()[1])
-        mem = f", {kb / 1024 / 1024:.0f} GiB RAM"
-    except (OSError, ValueError, IndexError):
-        pass
-    return f"{cpu}, {os.cpu_count()} cores{mem}, Python {platform.python_version()}"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output", type=Path, default=None)
@@ -135,7 +117,7 @@ def main() -> None:
             rows.append((label, tasks, statistics.median(hr), kl))
 
     lines = [
-        "# Benchmarks",
+        "## Per-task overhead: Headrace vs kfp.local",
         "",
         f"Measured {datetime.now(UTC):%Y-%m-%d} on {machine()} by `make bench` "
         f"(`bench/run.py`, median of {args.repeat} Headrace runs, "
@@ -166,7 +148,7 @@ def main() -> None:
     text = "\n".join(lines) + "\n"
     print(text)
     if args.output:
-        args.output.write_text(text)
+        write_section(args.output, "bench/run.py", text)
 
 
 if __name__ == "__main__":

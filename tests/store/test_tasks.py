@@ -175,3 +175,31 @@ def test_attempt_numbers_are_unique_per_task(store: Store, make_run: RunFactory)
 def test_finishing_unknown_attempt_is_not_found(store: Store) -> None:
     with pytest.raises(NotFoundError, match="attempt 'nope' not found"):
         store.finish_attempt("nope", AttemptState.SUCCEEDED, 0, None)
+
+
+def test_update_tasks_applies_many_updates_with_different_fields(
+    store: Store, make_run: RunFactory
+) -> None:
+    run = make_run()
+    a, b, c = (store.create_task(_task(run.id, name)).id for name in ("a", "b", "c"))
+    finished = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    store.update_tasks(
+        [
+            (a, TaskUpdate(state=TaskState.RUNNING, inputs={"x": [1, "two"]})),
+            (b, TaskUpdate(state=TaskState.SUCCEEDED, outputs={"y": 2}, finished_at=finished)),
+            (a, TaskUpdate(attempt_count=3)),
+            (c, TaskUpdate()),
+        ]
+    )
+    tasks = {t.id: t for t in store.list_tasks(run.id)}
+    assert (tasks[a].state, tasks[a].inputs, tasks[a].attempt_count) == (
+        TaskState.RUNNING,
+        {"x": [1, "two"]},
+        3,
+    )
+    assert (tasks[b].state, tasks[b].outputs, tasks[b].finished_at) == (
+        TaskState.SUCCEEDED,
+        {"y": 2},
+        finished,
+    )
+    assert tasks[c].state is TaskState.PENDING

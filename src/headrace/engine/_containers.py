@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,8 +53,10 @@ class ContainerLauncher:
         run: RunRecord,
         spec: Any,
         layout: RunLayout,
+        write_task: Callable[[str, TaskUpdate], None],
     ) -> None:
         self._store = store
+        self._write_task = write_task
         self._run = run
         self._spec = spec
         self._deploy = json_format.ParseDict(
@@ -109,7 +112,7 @@ class ContainerLauncher:
             cache_key=options.cache_key or None,
         )
         hit = self._store.find_cache_hit(fingerprint, self._run.pipeline_name, self._run.namespace)
-        self._store.update_task(
+        self._write_task(
             node.task_id,
             TaskUpdate(
                 cache_fingerprint=fingerprint,
@@ -206,7 +209,7 @@ class ContainerLauncher:
         env["KFP_RETRY_INDEX"] = str(attempt)
         log_path = self._layout.log_path(node.task_id, attempt)
         record = self._store.create_attempt(node.task_id, self._run.id, attempt, str(log_path))
-        self._store.update_task(
+        self._write_task(
             node.task_id,
             TaskUpdate(image=container.image, command=argv, attempt_count=attempt + 1),
         )

@@ -70,11 +70,13 @@ class RunEngine(DagWalker):
         layout = RunLayout(
             self._options.home, normalize_root(run.pipeline_root), run.pipeline_name, run.id
         )
-        self._launcher = ContainerLauncher(self._store, run, loaded.spec, layout)
+        self._launcher = ContainerLauncher(self._store, run, loaded.spec, layout, self._write_task)
         self._tree = StoredTree(self._store.list_tasks(run.id))
-        root = self._root(run)
-        if run.state is RunState.CANCELING:
-            self._begin_cancel()
+        with self._store.batch():
+            root = self._root(run)
+            if run.state is RunState.CANCELING:
+                self._begin_cancel()
+            self._flush_task_writes()
         self._loop(root)
         if self._interrupted:
             log.info("run %s interrupted; it stays %s for another worker", run.id, run.state)
@@ -127,6 +129,7 @@ class RunEngine(DagWalker):
                     self._dispatch()
                     if not self._finished:  # a launch that failed at once is propagated now
                         break
+                self._flush_task_writes()
             self._start_recorded()
             if root.state.is_final or (self._interrupted and not self._running):
                 return

@@ -52,6 +52,19 @@ class DagWalker:
         self._finished: deque[Node] = deque()
         self._canceling = False
         self._first_failure: Node | None = None
+        self._task_writes: dict[str, dict[str, Any]] = {}
+
+    def _write_task(self, task_id: str, update: TaskUpdate) -> None:
+        """Queue a task update; updates of one turn are merged and flushed together."""
+        fields = {k: v for k, v in vars(update).items() if v is not None}
+        self._task_writes.setdefault(task_id, {}).update(fields)
+
+    def _flush_task_writes(self) -> None:
+        if self._task_writes:
+            self._store.update_tasks(
+                [(task_id, TaskUpdate(**fields)) for task_id, fields in self._task_writes.items()]
+            )
+            self._task_writes.clear()
 
     # ---- what subclasses provide -------------------------------------------------------------
 
@@ -79,7 +92,7 @@ class DagWalker:
 
     def _mark_running(self, node: Node, inputs: dict[str, Any]) -> None:
         node.state = TaskState.RUNNING
-        self._store.update_task(
+        self._write_task(
             node.task_id, TaskUpdate(state=TaskState.RUNNING, inputs=inputs, started_at=now())
         )
         for key, refs in node.artifacts.items():
@@ -93,7 +106,7 @@ class DagWalker:
             return
         node.state = state
         node.error = error
-        self._store.update_task(
+        self._write_task(
             node.task_id,
             TaskUpdate(state=state, error=error, outputs=node.outputs, finished_at=now()),
         )
@@ -234,7 +247,7 @@ class DagWalker:
                     for i in range(len(items))
                 ]
             )
-            self._store.update_task(node.task_id, TaskUpdate(iteration_count=len(items)))
+            self._write_task(node.task_id, TaskUpdate(iteration_count=len(items)))
         stored = sorted(stored, key=lambda r: r.iteration_index or 0)
         loop.iterations = [node_from_record(self._store, r, spec, scope) for r in stored]
         self._notify(node)
@@ -361,7 +374,7 @@ class DagWalker:
             node.artifacts = resolve_artifacts(node, scope)
             condition = node.task_spec.trigger_policy.condition
             if condition and not evaluate_condition(condition, node.params, f"task '{node.path}'"):
-                self._store.update_task(node.task_id, TaskUpdate(inputs=node.params))
+                self._write_task(node.task_id, TaskUpdate(inputs=node.params))
                 self._finish(node, TaskState.SKIPPED, "condition was false")
                 return
         except HeadraceError as exc:

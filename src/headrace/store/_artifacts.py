@@ -28,6 +28,7 @@ class ArtifactsMixin(StoreBase):
         )
         with self._writing() as s:
             s.add(row)
+            s.flush()  # in a batch, rows must reach the database in the order they are made
         return _convert.artifact_record(row)
 
     def record_event(
@@ -45,6 +46,7 @@ class ArtifactsMixin(StoreBase):
         )
         with self._writing() as s:
             s.add(row)
+            s.flush()  # in a batch, rows must reach the database in the order they are made
 
     def find_artifact_by_uri(self, uri: str, schema_title: str) -> ArtifactRecord | None:
         """The newest artifact recorded at this URI with this type (importers with reimport off)."""

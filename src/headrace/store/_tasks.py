@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 
 from headrace.errors import NotFoundError
 from headrace.states import AttemptState
@@ -40,6 +41,23 @@ class TasksMixin(StoreBase):
             else:
                 require(s, TaskRow.id, task_id, "task")
 
+    def update_tasks(self, updates: Sequence[tuple[str, TaskUpdate]]) -> None:
+        """Apply many task updates in one transaction, one statement per set of fields."""
+        groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+        for task_id, update_ in updates:
+            values = {k: v for k, v in _update_values(update_).items() if v is not None}
+            if values:
+                groups[tuple(sorted(values))].append({"_id": task_id, **values})
+        table = cast(Table, TaskRow.__table__)
+        with self._writing() as s:
+            for keys, rows in groups.items():
+                stmt = (
+                    update(table)
+                    .where(table.c.id == bindparam("_id"))
+                    .values({k: bindparam(k) for k in keys})
+                )
+                s.connection().execute(stmt, rows)
+
     def get_task(self, task_id: str) -> TaskRecord:
         with self._read.begin() as s:
             row = s.scalars(select(TaskRow).where(TaskRow.id == task_id)).one_or_none()
@@ -50,7 +68,7 @@ class TasksMixin(StoreBase):
     def list_tasks(self, run_id: str) -> list[TaskRecord]:
         """A run's tasks in creation order."""
         # Plain rows, not ORM objects: a run can have tens of thousands of tasks.
-        table = TaskRow.__table__
+        table = cast(Table, TaskRow.__table__)
         stmt = select(table).where(table.c.run_id == run_id).order_by(table.c.seq)
         with self._read.begin() as s:
             return [_convert.task_record(row) for row in s.execute(stmt)]
@@ -75,6 +93,7 @@ class TasksMixin(StoreBase):
         )
         with self._writing() as s:
             s.add(row)
+            s.flush()  # in a batch, rows must reach the database in the order they are made
         return _convert.attempt_record(row)
 
     def finish_attempt(
