@@ -9,13 +9,14 @@ class RunState(StrEnum):
     PENDING = "PENDING"
     RUNNING = "RUNNING"
     SUCCEEDED = "SUCCEEDED"
+    SKIPPED = "SKIPPED"
     FAILED = "FAILED"
     CANCELING = "CANCELING"
     CANCELED = "CANCELED"
 
     @property
     def is_final(self) -> bool:
-        return self in (RunState.SUCCEEDED, RunState.FAILED, RunState.CANCELED)
+        return self in (RunState.SUCCEEDED, RunState.SKIPPED, RunState.FAILED, RunState.CANCELED)
 
 
 class TaskState(StrEnum):

@@ -51,6 +51,10 @@ class ExperimentsMixin(StoreBase):
         stmt = select(ExperimentRow.id).where(
             ExperimentRow.namespace == namespace, ExperimentRow.display_name == display_name
         )
+        with self._read.begin() as s:
+            existing = s.scalar(stmt)
+        if existing is not None:  # the common case needs no write lock
+            return existing
         with self._writing() as s:
             found = s.scalar(stmt)
             if found is not None:

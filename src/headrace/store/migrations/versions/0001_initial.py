@@ -228,10 +228,12 @@ def upgrade() -> None:
     for columns in (
         ["created_at", "id"],
         ["experiment_id", "created_at", "id"],
+        ["experiment_id", "state", "id"],
         ["namespace", "created_at", "id"],
         ["namespace", "display_name", "id"],
         ["namespace", "finished_at", "id"],
         ["namespace", "state", "id"],
+        ["namespace", "storage_state", "id"],
         ["pipeline_version_id"],
         ["state", "created_at", "id"],
     ):
