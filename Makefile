@@ -23,6 +23,10 @@ run: install
 	@echo "  $(BIN)/headrace runs list"
 	@echo "  $(BIN)/headrace runs show <RUN_ID>"
 	@echo "  $(BIN)/headrace logs <RUN_ID>"
+	@echo
+	@echo "Starting the server: the Kubeflow API at http://127.0.0.1:8888/apis/v2beta1"
+	@echo "  (kfp.Client(host=\"http://127.0.0.1:8888\")); Ctrl-C stops it."
+	$(BIN)/headrace server
 
 lint: install
 	$(BIN)/ruff check src tests bench
