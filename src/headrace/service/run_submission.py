@@ -101,7 +101,7 @@ def submit_run(store: Store, submission: RunSubmission, default_pipeline_root: s
             cache_enabled=not caching_disabled_by_env(),
             display_name=submission.display_name or None,
             namespace=namespace,
-            experiment_id=submission.experiment_id or store.default_experiment(namespace).id,
+            experiment_id=submission.experiment_id,
             pipeline_version_id=None if source.version is None else source.version.id,
             recurring_run_id=submission.recurring_run_id,
             scheduled_at=submission.scheduled_at,

@@ -73,6 +73,8 @@ def create_run(store: Store, request: RunRequest) -> RunRecord:
             "object-store roots are not supported yet; use a local path or file:// URI",
         )
     check_commands(request.pipeline)
+    # Runs without an experiment join the namespace's "Default" one, as in Kubeflow.
+    experiment_id = request.experiment_id or store.default_experiment(request.namespace).id
     return store.create_run(
         NewRun(
             pipeline_name=request.pipeline.name,
@@ -83,7 +85,7 @@ def create_run(store: Store, request: RunRequest) -> RunRecord:
             parameters=parameters,
             namespace=request.namespace,
             cache_enabled=request.cache_enabled,
-            experiment_id=request.experiment_id,
+            experiment_id=experiment_id,
             pipeline_version_id=request.pipeline_version_id,
             recurring_run_id=request.recurring_run_id,
             scheduled_at=request.scheduled_at,
