@@ -8,7 +8,7 @@ import pytest
 from kfp import dsl
 
 from headrace.errors import ConditionError
-from headrace.spec import conditions
+from headrace.spec import _cel
 from headrace.spec.conditions import compile_condition, evaluate_condition, evaluate_selector
 from headrace.spec.loader import LoadedPipeline
 
@@ -214,6 +214,6 @@ def test_selector_on_text_that_is_not_json_is_an_error() -> None:
 def test_repeated_expressions_are_compiled_once() -> None:
     expression = "inputs.parameter_values['cached'] == 'yes'"
     evaluate_condition(expression, {"cached": "yes"}, "t")
-    before = conditions._compiled.cache_info().hits
+    before = _cel._compiled.cache_info().hits
     assert evaluate_condition(expression, {"cached": "no"}, "t") is False
-    assert conditions._compiled.cache_info().hits == before + 1
+    assert _cel._compiled.cache_info().hits == before + 1
