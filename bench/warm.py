@@ -23,14 +23,8 @@ from _common import machine
 from google.protobuf import json_format
 from kfp import dsl
 
-from headrace.executors import (
-    AttemptOutcome,
-    AttemptSpec,
-    Executor,
-    LocalExecutor,
-    PythonEnvCache,
-    WarmExecutor,
-)
+from headrace.executors import LocalExecutor, PythonEnvCache, WarmExecutor
+from headrace.executors.base import AttemptOutcome, AttemptSpec, Executor
 
 
 @dsl.component(base_image="python:3.11")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -38,11 +40,12 @@ def make_spec(
     output_parameter_types: dict[str, str] | None = None,
     resources: Resources | None = None,
     image: str = "alpine:3.20",
+    task_path: str = "root/task",
 ) -> AttemptSpec:
     return AttemptSpec(
         run_id="run-1",
         task_id="task-1",
-        task_path="root/task",
+        task_path=task_path,
         attempt_number=0,
         image=image,
         argv=argv,
@@ -67,3 +70,19 @@ def component_argv(component: Any, executor_input: dict[str, Any]) -> list[str]:
     (executor,) = spec["deploymentSpec"]["executors"].values()
     argv = [*executor["container"]["command"], *executor["container"]["args"]]
     return [json.dumps(executor_input) if a == "{{$}}" else a for a in argv]
+
+
+def gone(pid: int) -> bool:
+    """Whether a process has exited (a zombie counts as gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return True
+    return stat.rsplit(")", 1)[1].split()[0] == "Z"
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out waiting"
+        time.sleep(0.02)

@@ -13,27 +13,12 @@ from headrace.executors import LocalExecutor, PythonEnvCache
 from headrace.executors.local import accelerator_available
 from headrace.spec.resources import Resources
 
-from .attempts import Recorder, make_spec, run_to_end
+from .attempts import Recorder, gone, make_spec, run_to_end, wait_for
 
 
 @pytest.fixture
 def executor(tmp_path: Path, sink: Callable[[str, str, str], None]) -> LocalExecutor:
     return LocalExecutor(log_sink=sink, envs=PythonEnvCache(tmp_path / "envs"), grace_seconds=0.5)
-
-
-def _gone(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return True
-    return stat.rsplit(")", 1)[1].split()[0] == "Z"
-
-
-def _wait_for(predicate: Callable[[], bool], timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out waiting"
-        time.sleep(0.02)
 
 
 def test_nonzero_exit_reports_the_code_and_logs_both_streams_in_order(
@@ -65,7 +50,7 @@ def test_log_lines_are_written_while_the_task_still_runs(
     spec = make_spec(tmp_path, ["sh", "-c", "echo first; sleep 30"])
     recorder = Recorder()
     handle = executor.start(spec, recorder)
-    _wait_for(lambda: spec.log_path.exists() and spec.log_path.read_text() == "first\n")
+    wait_for(lambda: spec.log_path.exists() and spec.log_path.read_text() == "first\n")
     handle.cancel()
     assert recorder.wait().canceled
 
@@ -96,12 +81,12 @@ def test_cancel_kills_the_whole_process_group(tmp_path: Path, executor: LocalExe
     recorder = Recorder()
     handle = executor.start(spec, recorder)
     pid_file = spec.workdir / "child.pid"
-    _wait_for(lambda: pid_file.exists() and pid_file.read_text().strip() != "")
+    wait_for(lambda: pid_file.exists() and pid_file.read_text().strip() != "")
     child = int(pid_file.read_text())
     handle.cancel()
     outcome = recorder.wait(10)
     assert outcome.canceled and not outcome.succeeded
-    _wait_for(lambda: _gone(child))
+    wait_for(lambda: gone(child))
 
 
 def test_cancel_escalates_to_sigkill_after_the_grace_period(
@@ -110,7 +95,7 @@ def test_cancel_escalates_to_sigkill_after_the_grace_period(
     spec = make_spec(tmp_path, ["sh", "-c", "trap '' TERM; echo ready; sleep 60"])
     recorder = Recorder()
     handle = executor.start(spec, recorder)
-    _wait_for(lambda: spec.log_path.exists() and "ready" in spec.log_path.read_text())
+    wait_for(lambda: spec.log_path.exists() and "ready" in spec.log_path.read_text())
     handle.cancel()
     outcome = recorder.wait(10)
     assert outcome.canceled and outcome.exit_code == -9
@@ -122,7 +107,7 @@ def test_background_processes_die_when_the_main_process_exits(
     spec = make_spec(tmp_path, ["sh", "-c", "sleep 60 & echo $! > child.pid"])
     outcome = run_to_end(executor, spec, timeout=10)
     assert outcome.succeeded
-    _wait_for(lambda: _gone(int((spec.workdir / "child.pid").read_text())))
+    wait_for(lambda: gone(int((spec.workdir / "child.pid").read_text())))
 
 
 def test_spec_env_is_visible_and_cwd_is_the_created_workdir(

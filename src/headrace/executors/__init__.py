@@ -1,4 +1,4 @@
-"""Executors run one task attempt: a local process today; warm pools and Ray share the interface."""
+"""Executors run one task attempt: a local process, or a process forked from a warm zygote."""
 
 from headrace.executors.base import (
     AttemptHandle,
@@ -17,6 +17,7 @@ from headrace.executors.python_env import (
     PythonEnvError,
     parse_lightweight,
 )
+from headrace.executors.warm import WarmExecutor
 
 __all__ = [
     "AttemptHandle",
@@ -31,6 +32,7 @@ __all__ = [
     "OutputError",
     "PythonEnvCache",
     "PythonEnvError",
+    "WarmExecutor",
     "collect_outputs",
     "parse_lightweight",
 ]

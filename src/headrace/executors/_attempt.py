@@ -1,0 +1,279 @@
+"""The life of one attempt run as a process group, shared by the local and the warm executors."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+import signal
+import subprocess
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from headrace.errors import HeadraceError
+from headrace.executors._process import (
+    PopenProcess,
+    TaskLog,
+    TaskProcess,
+    pump_output,
+)
+from headrace.executors.base import (
+    AttemptHandle,
+    AttemptOutcome,
+    AttemptSpec,
+    DoneCallback,
+    LogSink,
+)
+from headrace.executors.outputs import collect_outputs
+from headrace.executors.python_env import LightweightCommand, PythonEnvCache, parse_lightweight
+
+logger = logging.getLogger(__name__)
+
+_NOT_FOUND = re.compile(r"([^\s:]+): (?:command )?not found\s*$")
+
+
+def accelerator_available() -> bool:
+    """Whether this machine has an NVIDIA GPU a task could use."""
+    return shutil.which("nvidia-smi") is not None or Path("/dev/nvidia0").exists()
+
+
+@dataclass(frozen=True)
+class Launch:
+    """What an attempt runs once its environment is ready."""
+
+    spec: AttemptSpec
+    argv: list[str]
+    env: dict[str, str]
+    lightweight: LightweightCommand | None
+    python: str | None
+    """The interpreter of a lightweight component's environment."""
+    canceled: Callable[[], bool]
+
+
+class ProcessExecutor:
+    """Runs each attempt as a process group on this machine, one background thread per attempt."""
+
+    def __init__(
+        self, *, log_sink: LogSink | None = None, envs: PythonEnvCache, grace_seconds: float = 5.0
+    ) -> None:
+        self.log_sink = log_sink
+        self.envs = envs
+        self.grace_seconds = grace_seconds
+        self._attempts: set[_Attempt] = set()
+        self._attempts_lock = threading.Lock()
+
+    def start(self, spec: AttemptSpec, done: DoneCallback) -> AttemptHandle:
+        """Start the attempt in the background; done is called once, never from inside start."""
+        attempt = _Attempt(self, spec, done)
+        with self._attempts_lock:
+            self._attempts.add(attempt)
+        attempt.thread.start()
+        return attempt
+
+    def shutdown(self) -> None:
+        """Cancel every running attempt and wait for them to report."""
+        with self._attempts_lock:
+            attempts = list(self._attempts)
+        for attempt in attempts:
+            attempt.cancel()
+        for attempt in attempts:
+            attempt.thread.join(self.grace_seconds + 10)
+
+    def launch(self, launch: Launch, log: TaskLog) -> TaskProcess | AttemptOutcome:
+        """Start the program; an outcome instead when it cannot start."""
+        return popen_task(launch, log)
+
+    def _finished(self, attempt: _Attempt) -> None:
+        with self._attempts_lock:
+            self._attempts.discard(attempt)
+
+
+def popen_task(launch: Launch, log: TaskLog) -> TaskProcess | AttemptOutcome:
+    """Start the program as a child of this process, in its own session."""
+    try:
+        proc = subprocess.Popen(
+            launch.argv,
+            cwd=launch.spec.workdir,
+            env=launch.env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+    except FileNotFoundError:
+        return log.failure(_not_found(launch.spec, launch.argv[0]))
+    except PermissionError as exc:
+        return log.failure(f"the command `{launch.argv[0]}` cannot be executed: {exc}")
+    return PopenProcess(proc)
+
+
+class _Attempt:
+    def __init__(self, executor: ProcessExecutor, spec: AttemptSpec, done: DoneCallback) -> None:
+        self.executor = executor
+        self.spec = spec
+        self.done = done
+        self.thread = threading.Thread(
+            target=self._main, name=f"attempt-{spec.task_path}-{spec.attempt_number}", daemon=True
+        )
+        self._lock = threading.Lock()
+        self._canceled = False
+        self._process: TaskProcess | None = None
+        self._kill_timer: threading.Timer | None = None
+
+    def cancel(self) -> None:
+        with self._lock:
+            if self._canceled:
+                return
+            self._canceled = True
+            if self._process is not None:
+                self._terminate()
+
+    def canceled(self) -> bool:
+        with self._lock:
+            return self._canceled
+
+    def _terminate(self) -> None:
+        assert self._process is not None
+        self._process.signal(signal.SIGTERM)
+        self._kill_timer = threading.Timer(
+            self.executor.grace_seconds, self._process.signal, args=(signal.SIGKILL,)
+        )
+        self._kill_timer.daemon = True
+        self._kill_timer.start()
+
+    def _main(self) -> None:
+        try:
+            outcome = self._run()
+        except Exception as exc:
+            logger.exception("attempt of task %s failed inside Headrace", self.spec.task_path)
+            outcome = AttemptOutcome(
+                exit_code=None, error=f"Headrace could not run the task: {exc}"
+            )
+        finally:
+            self.executor._finished(self)
+        try:
+            self.done(outcome)
+        except Exception:
+            logger.exception("the done callback of task %s raised", self.spec.task_path)
+
+    def _run(self) -> AttemptOutcome:
+        spec = self.spec
+        log = TaskLog(spec.log_path, self.executor.log_sink, spec.task_path)
+        try:
+            return self._run_logged(log)
+        finally:
+            log.close()
+
+    def _run_logged(self, log: TaskLog) -> AttemptOutcome:
+        prepared = self._prepare(log)
+        if isinstance(prepared, AttemptOutcome):
+            return prepared
+        if self.canceled():
+            return AttemptOutcome(exit_code=None, canceled=True)
+        started = self.executor.launch(prepared, log)
+        if isinstance(started, AttemptOutcome):
+            return started
+        with self._lock:
+            self._process = started
+            if self._canceled:
+                self._terminate()
+        pump = threading.Thread(
+            target=pump_output, args=(started.stdout, started.stderr, log), daemon=True
+        )
+        pump.start()
+        ended = started.wait()
+        with self._lock:
+            canceled = self._canceled
+            if self._kill_timer is not None:
+                self._kill_timer.cancel()
+        pump.join(timeout=5)
+        if ended.stderr_line is not None:
+            log.line("stderr", ended.stderr_line.encode())
+        if ended.notice is not None:
+            log.notice(ended.notice)
+        return self._outcome(ended.code, canceled, log)
+
+    def _prepare(self, log: TaskLog) -> Launch | AttemptOutcome:
+        spec = self.spec
+        wanted = spec.resources.accelerator_count
+        if wanted > 0 and not accelerator_available():
+            kind = spec.resources.accelerator_type or "accelerator"
+            return log.failure(
+                f"task {spec.task_path} requests {wanted} {kind} accelerator(s), but this machine "
+                "has none (no nvidia-smi on PATH and no /dev/nvidia0); run it on a machine with "
+                "a GPU or remove the accelerator request"
+            )
+        spec.workdir.mkdir(parents=True, exist_ok=True)
+        _prepare_output_dirs(spec.executor_input)
+        env = {**os.environ, **spec.env}
+        env.setdefault("PYTHONUNBUFFERED", "1")
+        argv = list(spec.argv)
+        lightweight = parse_lightweight(argv)
+        python = None
+        if lightweight is not None:
+            try:
+                envs = self.executor.envs
+                python = envs.python_for(
+                    lightweight.packages, lightweight.index_urls, on_build=log.notice
+                )
+                bin_dir = envs.bin_dir_for(python)
+            except HeadraceError as exc:
+                return log.failure(str(exc))
+            env["PATH"] = os.pathsep.join([str(bin_dir), env.get("PATH", os.defpath)])
+            argv = lightweight.argv
+        if not argv:
+            return log.failure(f"task {spec.task_path} has an empty command")
+        return Launch(spec, argv, env, lightweight, python, self.canceled)
+
+    def _outcome(self, code: int, canceled: bool, log: TaskLog) -> AttemptOutcome:
+        spec = self.spec
+        if canceled:
+            return AttemptOutcome(exit_code=code, canceled=True)
+        if code == 0:
+            try:
+                parameters, artifacts = collect_outputs(
+                    spec.executor_input, spec.output_parameter_types
+                )
+            except HeadraceError as exc:
+                return log.failure(str(exc), exit_code=0)
+            return AttemptOutcome(
+                exit_code=0, output_parameters=parameters, output_artifacts=artifacts
+            )
+        stderr_tail = list(log.stderr_tail)
+        if code == 127 and stderr_tail:
+            missing = _NOT_FOUND.search(stderr_tail[-1])
+            if missing:
+                return log.failure(_not_found(spec, missing.group(1)), exit_code=code)
+        if code < 0:
+            message = f"was killed by signal {signal.Signals(-code).name}"
+        else:
+            message = f"exited with code {code}"
+        if stderr_tail:
+            message += "; last lines of stderr:\n" + "\n".join(stderr_tail[-5:])
+        return AttemptOutcome(exit_code=code, error=message)
+
+
+def _not_found(spec: AttemptSpec, command: str) -> str:
+    return (
+        f"the command `{command}` was not found on this machine; Headrace runs container "
+        f"components as local processes (image `{spec.image}` is recorded, not pulled) "
+        f"— install {command} or put it on PATH"
+    )
+
+
+def _prepare_output_dirs(executor_input: dict[str, Any]) -> None:
+    # The KFP launcher creates these before the program starts; container components rely on it.
+    outputs: dict[str, Any] = executor_input.get("outputs") or {}
+    paths = [outputs.get("outputFile")]
+    paths += [(p or {}).get("outputFile") for p in (outputs.get("parameters") or {}).values()]
+    for entry in (outputs.get("artifacts") or {}).values():
+        for artifact in (entry or {}).get("artifacts") or []:
+            uri = str((artifact or {}).get("uri") or "")
+            paths.append(uri.removeprefix("file://") if uri.startswith(("/", "file://")) else None)
+    for path in paths:
+        if path:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,152 @@
+"""A task's process seen from Headrace: its log, its output pipes, its exit and its signals."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import selectors
+import signal
+import subprocess
+import threading
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Protocol
+
+from headrace.executors.base import AttemptOutcome, LogSink
+
+logger = logging.getLogger(__name__)
+
+_READ_SIZE = 65536
+
+
+@dataclass(frozen=True)
+class ProcessExit:
+    """How a task's main process ended, as a plain local run would have reported it."""
+
+    code: int
+    stderr_line: str | None = None
+    """A line the task's shell would have printed after the program (`Killed`), if any."""
+    notice: str | None = None
+    """A line from Headrace itself about how the process ended, if any."""
+
+
+class TaskProcess(Protocol):
+    """A started task: the read ends of its output pipes, its signals and its end."""
+
+    stdout: IO[bytes]
+    stderr: IO[bytes]
+
+    def signal(self, sig: signal.Signals) -> None:
+        """Send sig to the task's process group, unless its main process is already reaped."""
+
+    def wait(self) -> ProcessExit:
+        """Wait for the main process to end, kill what is left of its group, reap it."""
+
+
+class PopenProcess:
+    """A task started here with subprocess, in its own session."""
+
+    def __init__(self, proc: subprocess.Popen[bytes]) -> None:
+        assert proc.stdout is not None and proc.stderr is not None
+        self.stdout: IO[bytes] = proc.stdout
+        self.stderr: IO[bytes] = proc.stderr
+        self._proc = proc
+        self._lock = threading.Lock()
+        self._reaped = False
+
+    def signal(self, sig: signal.Signals) -> None:
+        with self._lock:
+            if not self._reaped:
+                signal_group(self._proc.pid, sig)
+
+    def wait(self) -> ProcessExit:
+        # Wait without reaping, so the group id cannot be reused while stragglers are killed:
+        # like a container, the task ends when its main process does.
+        os.waitid(os.P_PID, self._proc.pid, os.WEXITED | os.WNOWAIT)
+        with self._lock:
+            signal_group(self._proc.pid, signal.SIGKILL)
+            code = self._proc.wait()
+            self._reaped = True
+        return ProcessExit(code)
+
+
+class TaskLog:
+    """One log file with both streams in arrival order, flushed per line, mirrored to a sink."""
+
+    def __init__(self, path: Path, sink: LogSink | None, task_path: str) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._file = open(path, "ab")  # noqa: SIM115 - closed by close()
+        self._sink = sink
+        self._task_path = task_path
+        self._lock = threading.Lock()
+        self.stderr_tail: deque[str] = deque(maxlen=20)
+
+    def line(self, stream: str, raw: bytes) -> None:
+        text = raw.decode("utf-8", errors="replace").rstrip("\r")
+        with self._lock:
+            if self._file.closed:
+                return
+            self._file.write(raw + b"\n")
+            self._file.flush()
+            if stream == "stderr":
+                self.stderr_tail.append(text)
+        self._to_sink(stream, text)
+
+    def notice(self, message: str) -> None:
+        """A line from Headrace itself, not from the task."""
+        text = f"[headrace] {message}"
+        with self._lock:
+            if self._file.closed:
+                return
+            self._file.write(text.encode() + b"\n")
+            self._file.flush()
+        self._to_sink("stderr", text)
+
+    def failure(self, error: str, exit_code: int | None = None) -> AttemptOutcome:
+        self.notice(error)
+        return AttemptOutcome(exit_code=exit_code, error=error)
+
+    def close(self) -> None:
+        with self._lock:
+            self._file.close()
+
+    def _to_sink(self, stream: str, text: str) -> None:
+        if self._sink is not None:
+            try:
+                self._sink(self._task_path, stream, text)
+            except Exception:
+                logger.exception("the log sink raised for task %s", self._task_path)
+
+
+def pump_output(stdout: IO[bytes], stderr: IO[bytes], log: TaskLog) -> None:
+    """Copy both pipes to the log line by line until both are closed, then close them."""
+    # One selector over both pipes: epoll reports them in the order they became readable.
+    selector = selectors.DefaultSelector()
+    buffers: dict[str, bytes] = {"stdout": b"", "stderr": b""}
+    selector.register(stdout, selectors.EVENT_READ, "stdout")
+    selector.register(stderr, selectors.EVENT_READ, "stderr")
+    try:
+        while selector.get_map():
+            for key, _ in selector.select():
+                stream: str = key.data
+                chunk = os.read(key.fd, _READ_SIZE)
+                if not chunk:
+                    selector.unregister(key.fileobj)
+                    if buffers[stream]:
+                        log.line(stream, buffers[stream])
+                    continue
+                *lines, buffers[stream] = (buffers[stream] + chunk).split(b"\n")
+                for raw in lines:
+                    log.line(stream, raw)
+    finally:
+        selector.close()
+        stdout.close()
+        stderr.close()
+
+
+def signal_group(pid: int, sig: signal.Signals) -> None:
+    """Signal a process group, ignoring one that is already gone."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, sig)

@@ -1,0 +1,357 @@
+"""The warm zygote: a Python that has imported kfp's executor and forks one process per attempt.
+
+WarmExecutor runs this file as `python _zygote.py FD` with the environment its tasks get, and
+talks to it over the unix socket FD. The zygote imports only the standard library and kfp, so a
+task sees what a fresh `python3 -m kfp.dsl.executor_main` would see; its children become that
+process (new session, the task's cwd, environment and pipes) and run kfp's executor unchanged.
+
+Messages are length-prefixed JSON; a fork request carries the task's stdout and stderr pipes.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import gc
+import io
+import json
+import os
+import runpy
+import selectors
+import shutil
+import signal
+import socket
+import struct
+import sys
+import tempfile
+import threading
+import types
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, NoReturn, TextIO
+
+_HEADER = struct.Struct("!I")
+EXECUTOR_MODULE = "kfp.dsl.executor_main"
+MODULE_FILE = "ephemeral_component.py"
+_STD = ("stdin", "stdout", "stderr")
+
+
+def send_message(sock: socket.socket, message: dict[str, Any], fds: Sequence[int] = ()) -> None:
+    """Send one message; fds travel with its first bytes."""
+    body = json.dumps(message).encode()
+    header = _HEADER.pack(len(body))
+    if fds:
+        socket.send_fds(sock, [header], list(fds))
+    else:
+        sock.sendall(header)
+    sock.sendall(body)
+
+
+def receive_message(
+    sock: socket.socket, max_fds: int = 0
+) -> tuple[dict[str, Any], list[int]] | None:
+    """Receive one message and the fds sent with it; None when the peer has gone."""
+    header, fds, _, _ = (
+        socket.recv_fds(sock, _HEADER.size, max_fds)
+        if max_fds
+        else (
+            sock.recv(_HEADER.size),
+            [],
+            0,
+            None,
+        )
+    )
+    if not header:
+        return None
+    header += _receive_exactly(sock, _HEADER.size - len(header))
+    (size,) = _HEADER.unpack(header)
+    message: dict[str, Any] = json.loads(_receive_exactly(sock, size))
+    return message, fds
+
+
+def _receive_exactly(sock: socket.socket, size: int) -> bytes:
+    chunks: list[bytes] = []
+    while size > 0:
+        chunk = sock.recv(min(size, 1 << 20))
+        if not chunk:
+            raise ConnectionError("the peer closed the socket in the middle of a message")
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
+
+
+@dataclass
+class _Task:
+    """What a forked child needs to become the task."""
+
+    stdout: int
+    stderr: int
+    program_dir: str
+    args: list[str]
+    env: dict[str, str]
+    cwd: str
+
+
+class _Server:
+    """The zygote's loop: fork on request, signal on request, reap and report exits."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.children: dict[int, tuple[int, str]] = {}
+        """pid -> (request id, program directory) of every child not yet reaped."""
+        self.wake_r, self.wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+        signal.set_wakeup_fd(self.wake_w, warn_on_full_buffer=False)
+        signal.signal(signal.SIGCHLD, lambda signum, frame: None)
+        self.selector = selectors.DefaultSelector()
+        self.selector.register(self.sock, selectors.EVENT_READ)
+        self.selector.register(self.wake_r, selectors.EVENT_READ)
+
+    def serve(self) -> _Task | None:
+        """Serve until WarmExecutor hangs up (None), or return the task in a forked child."""
+        try:
+            return self._serve()
+        except ConnectionError:
+            # Headrace has gone without hanging up: end its tasks, as a hang-up would.
+            self._stop()
+            return None
+
+    def _serve(self) -> _Task | None:
+        send_message(self.sock, {"ready": os.getpid()})
+        while True:
+            for key, _ in self.selector.select():
+                if key.fd == self.wake_r:
+                    while _drain(self.wake_r):
+                        pass
+                    self._reap()
+                    continue
+                received = receive_message(self.sock, max_fds=2)
+                if received is None:
+                    self._stop()
+                    return None
+                message, fds = received
+                if message["op"] == "fork":
+                    task = self._fork(message, fds)
+                    if task is not None:
+                        return task
+                elif message["op"] == "signal" and message["pid"] in self.children:
+                    _signal_group(message["pid"], signal.Signals(message["signal"]))
+
+    def _fork(self, message: dict[str, Any], fds: list[int]) -> _Task | None:
+        env: dict[str, str] = message["env"]
+        program_dir = None
+        try:
+            # What `mktemp -d` and `printf "%s" "$0" > ...` do in kfp's command.
+            tmp = os.path.join(message["cwd"], env.get("TMPDIR") or "/tmp")
+            program_dir = tempfile.mkdtemp(prefix="tmp.", dir=tmp)
+            with open(os.path.join(program_dir, MODULE_FILE), "wb") as module:
+                module.write(os.fsencode(message["source"]))
+            pid = os.fork()
+        except OSError as exc:
+            for fd in fds:
+                os.close(fd)
+            if program_dir is not None:
+                shutil.rmtree(program_dir, ignore_errors=True)
+            send_message(self.sock, {"id": message["id"], "error": str(exc)})
+            return None
+        if pid == 0:
+            self._leave()
+            return _Task(fds[0], fds[1], program_dir, message["args"], env, message["cwd"])
+        for fd in fds:
+            os.close(fd)
+        self.children[pid] = (message["id"], program_dir)
+        send_message(self.sock, {"id": message["id"], "pid": pid})
+        return None
+
+    def _reap(self) -> None:
+        for pid in list(self.children):
+            if os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None:
+                continue
+            # The group id stays ours until the leader is reaped: kill what it left behind first.
+            _signal_group(pid, signal.SIGKILL)
+            _, status = os.waitpid(pid, 0)
+            request, program_dir = self.children.pop(pid)
+            shutil.rmtree(program_dir, ignore_errors=True)
+            send_message(self.sock, {"id": request, "status": status})
+
+    def _stop(self) -> None:
+        for pid, (_, program_dir) in self.children.items():
+            _signal_group(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            shutil.rmtree(program_dir, ignore_errors=True)
+        self.children.clear()
+
+    def _leave(self) -> None:
+        """In a forked child: drop everything that belongs to the zygote."""
+        signal.set_wakeup_fd(-1)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        self.selector.close()
+        self.sock.close()
+        os.close(self.wake_r)
+        os.close(self.wake_w)
+        self.children.clear()
+
+
+def _become(task: _Task) -> None:
+    """Turn this forked child into the process `sh -ec <kfp's command>` would have started."""
+    os.setsid()
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd, target in ((devnull, 0), (task.stdout, 1), (task.stderr, 2)):
+        os.dup2(fd, target)
+    for fd in {devnull, task.stdout, task.stderr} - {0, 1, 2}:
+        os.close(fd)
+    os.chdir(task.cwd)
+    os.environ.clear()
+    os.environ.update(task.env)
+    os.environ["PWD"] = _shell_pwd(task.env.get("PWD"))
+    tempfile.tempdir = None
+    if not sys.flags.safe_path:
+        sys.path[0] = os.getcwd()
+    streams = [_std_stream(fd, f"<{name}>", getattr(sys, name)) for fd, name in enumerate(_STD)]
+    for name, stream in zip(_STD, streams, strict=True):
+        setattr(sys, name, stream)
+        setattr(sys, f"__{name}__", stream)
+    module_path = os.path.join(task.program_dir, MODULE_FILE)
+    args = ["--component_module_path", module_path, *task.args]
+    sys.argv = ["-m", *args]
+    sys.orig_argv = [sys.executable, "-m", EXECUTOR_MODULE, *args]
+    # `python -m` starts from an empty __main__ and imports the executor module only as __main__.
+    main = types.ModuleType("__main__")
+    main.__annotations__ = {}
+    sys.modules["__main__"] = main
+    sys.modules.pop(EXECUTOR_MODULE, None)
+    package = sys.modules.get(EXECUTOR_MODULE.rpartition(".")[0])
+    if package is not None and hasattr(package, "executor_main"):
+        delattr(package, "executor_main")
+
+
+def _shell_pwd(inherited: str | None) -> str:
+    # sh keeps an inherited $PWD that names the working directory, else exports the real path.
+    cwd = os.getcwd()
+    if inherited and os.path.isabs(inherited):
+        with contextlib.suppress(OSError):
+            if os.path.samestat(os.stat(inherited), os.stat(cwd)):
+                return inherited
+    return cwd
+
+
+def _std_stream(fd: int, name: str, like: TextIO) -> io.TextIOWrapper:
+    """A standard stream on fd made the way the interpreter made `like` at startup."""
+    writing = fd != 0
+    # Unbuffered (-u, PYTHONUNBUFFERED) shows only as write-through, on all three streams.
+    unbuffered = isinstance(like, io.TextIOWrapper) and like.write_through
+    binary: Any = open(  # noqa: SIM115 - the stream lives as long as the process
+        fd, "wb" if writing else "rb", buffering=0 if unbuffered and writing else -1, closefd=False
+    )
+    raw = getattr(binary, "raw", binary)
+    raw.name = name
+    stream = io.TextIOWrapper(
+        binary,
+        encoding=like.encoding,
+        errors=like.errors,
+        newline="\n",
+        line_buffering=not unbuffered and (raw.isatty() or fd == 2),
+        write_through=unbuffered,
+    )
+    stream.mode = "w" if writing else "r"  # type: ignore[misc]
+    return stream
+
+
+def _run(task: _Task) -> NoReturn:
+    """Be the task: run kfp's executor as `python -m` would, then exit as the interpreter would."""
+    preloaded = set(sys.modules) - {"__main__", EXECUTOR_MODULE}
+    _become(task)
+    interrupted = False
+    try:
+        # What `python -m` calls; the traceback of a failing task then starts where it would.
+        runpy._run_module_as_main(EXECUTOR_MODULE)  # type: ignore[attr-defined]
+        code = 0
+    except SystemExit as exc:
+        code = _exit_status(exc.code)
+    except BaseException as exc:
+        # Drop this frame: the interpreter shows a `-m` traceback from runpy down.
+        tb = exc.__traceback__.tb_next if exc.__traceback__ is not None else None
+        sys.excepthook(type(exc), exc.with_traceback(tb), tb)
+        interrupted = isinstance(exc, KeyboardInterrupt)
+        code = 1
+    code = _finalize(code, preloaded)
+    if interrupted:
+        # Since Python 3.8 an uncaught KeyboardInterrupt ends the process by SIGINT.
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGINT)
+    os._exit(code)
+
+
+def _exit_status(code: object) -> int:
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code & 0xFF
+    print(code, file=sys.stderr)
+    return 1
+
+
+def _finalize(code: int, preloaded: set[str]) -> int:
+    """The observable part of interpreter shutdown, in its order; the exit status."""
+    threading._shutdown()  # type: ignore[attr-defined]
+    atexit._run_exitfuncs()
+    # Tearing down the zygote's modules would write to (so copy) every page shared with it, at
+    # a cost above the task's: clear only the modules the task brought, last imported first and
+    # as the interpreter clears them, so that what their globals hold is finalized as it would be
+    # (an open file flushed and closed).
+    brought = [module for name, module in sys.modules.items() if name not in preloaded]
+    for module in reversed(brought):
+        namespace = getattr(module, "__dict__", None)
+        if isinstance(namespace, dict):
+            _clear_namespace(namespace)
+    del brought
+    gc.collect()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except Exception:
+            code = 120
+    return code
+
+
+def _clear_namespace(namespace: dict[str, Any]) -> None:
+    # The order of CPython's module clearing: `_name`s first, then all but __builtins__.
+    single_underscore = [n for n in namespace if n.startswith("_") and not n.startswith("__")]
+    for name in single_underscore:
+        namespace[name] = None
+    for name in list(namespace):
+        if name != "__builtins__":
+            namespace[name] = None
+
+
+def _drain(fd: int) -> bool:
+    try:
+        return bool(os.read(fd, 4096))
+    except BlockingIOError:
+        return False
+
+
+def _signal_group(pid: int, sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, sig)
+
+
+def main() -> None:
+    """Import what every task needs, then serve WarmExecutor on the socket given as argv[1]."""
+    if not sys.flags.safe_path:
+        sys.path[0] = os.getcwd()  # not this file's directory: tasks must not import its siblings
+    sock = socket.socket(fileno=int(sys.argv[1]))
+    import locale  # noqa: F401 - imported by every task's first text-mode open()
+
+    import kfp
+    import kfp.dsl.executor_main  # noqa: F401
+
+    # Imported objects never die: keep the collector from touching (and copying) their pages.
+    gc.freeze()
+    task = _Server(sock).serve()
+    if task is not None:
+        _run(task)
+
+
+if __name__ == "__main__":
+    main()
