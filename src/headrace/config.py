@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -23,6 +24,7 @@ class Settings(BaseSettings):
     pipeline_root: str = ""
     max_parallel: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1)
     lease_seconds: float = Field(default=15.0, gt=0)
+    executor: Literal["warm", "local"] = "warm"
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.home / 'headrace.db'}"

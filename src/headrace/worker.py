@@ -12,8 +12,8 @@ from pathlib import Path
 
 from headrace.engine import RunEngine
 from headrace.errors import HeadraceError
-from headrace.executors import LocalExecutor, LogSink, PythonEnvCache
-from headrace.service.runs import run_engine
+from headrace.executors import LogSink
+from headrace.service.runs import make_executor, run_engine
 from headrace.states import RunState
 from headrace.store import Store
 
@@ -26,6 +26,7 @@ class WorkerOptions:
     max_parallel: int
     concurrent_runs: int = 4
     lease_seconds: float = 15.0
+    executor: str = "warm"
     poll_seconds: float = 0.5
     worker_id: str = field(
         default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
@@ -43,9 +44,7 @@ class Worker:
     def __init__(self, store: Store, options: WorkerOptions, log_sink: LogSink | None = None):
         self._store = store
         self._options = options
-        self._executor = LocalExecutor(
-            log_sink=log_sink, envs=PythonEnvCache(options.home / "envs")
-        )
+        self._executor = make_executor(options.executor, options.home, log_sink)
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._engines: dict[str, RunEngine] = {}

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from kfp import compiler
 
-from headrace.executors import LocalExecutor, PythonEnvCache
+from headrace.executors import PythonEnvCache, WarmExecutor
 from headrace.service.runs import RunRequest, create_run, run_engine
 from headrace.spec.loader import load_pipeline
 from headrace.spec.uris import local_path_for_uri
@@ -124,7 +124,7 @@ class Harness:
                 cache_enabled=cache_enabled,
             ),
         )
-        executor = LocalExecutor(envs=self.envs)
+        executor = WarmExecutor(envs=self.envs)  # the default executor users get
         try:
             engine = run_engine(self.store, executor, self.home, max_parallel or self.max_parallel)
             run = engine.execute(record.id)

@@ -17,8 +17,13 @@ from headrace.cli._progress import RunProgress
 from headrace.cli._views import run_detail_json, run_json, runs_table, summary_table
 from headrace.config import Settings
 from headrace.errors import HeadraceError, NotFoundError
-from headrace.executors import LocalExecutor, PythonEnvCache
-from headrace.service.runs import RunRequest, caching_disabled_by_env, create_run, run_engine
+from headrace.service.runs import (
+    RunRequest,
+    caching_disabled_by_env,
+    create_run,
+    make_executor,
+    run_engine,
+)
 from headrace.spec.loader import load_pipeline
 from headrace.spec.params import load_params_file, parse_param_assignments
 from headrace.states import RunState
@@ -75,9 +80,14 @@ def run(
     ] = None,
     name: Annotated[str | None, typer.Option("--name", help="Display name of the run.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Do not stream task logs.")] = False,
+    executor: Annotated[
+        str | None, typer.Option("--executor", help="warm (default) or local.")
+    ] = None,
 ) -> None:
     """Run a pipeline to completion on this machine."""
     settings = Settings()
+    if executor is not None:
+        settings = settings.model_copy(update={"executor": executor})
     loaded = load_pipeline(pipeline, pipeline_name)
     values: dict[str, Any] = load_params_file(params_file) if params_file else {}
     values.update(parse_param_assignments(loaded.spec, param or []))
@@ -101,9 +111,7 @@ def run(
 def _execute(store: Store, settings: Settings, run_id: str, quiet: bool, max_parallel: int) -> None:
     """Execute a stored run with live progress; exit 1 unless it succeeds."""
     progress = RunProgress(console, quiet)
-    executor = LocalExecutor(
-        log_sink=progress.log_line, envs=PythonEnvCache(settings.home / "envs")
-    )
+    executor = make_executor(settings.executor, settings.home, progress.log_line)
     engine = run_engine(store, executor, settings.home, max_parallel, progress)
     result: dict[str, Any] = {}
     finished = threading.Event()

@@ -57,6 +57,7 @@ def _worker(store: Store, settings: Settings, concurrent_runs: int) -> Worker:
         max_parallel=settings.max_parallel,
         concurrent_runs=concurrent_runs,
         lease_seconds=settings.lease_seconds,
+        executor=settings.executor,
     )
     return Worker(store, options)
 

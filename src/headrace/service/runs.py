@@ -14,6 +14,7 @@ from kfp.pipeline_spec import pipeline_spec_pb2 as pb
 
 from headrace.engine import EngineListener, EngineOptions, RunEngine
 from headrace.errors import ConfigError, PipelineSpecError
+from headrace.executors import LocalExecutor, LogSink, PythonEnvCache, WarmExecutor
 from headrace.executors.base import Executor
 from headrace.spec.loader import LoadedPipeline
 from headrace.spec.params import resolve_parameters
@@ -92,6 +93,17 @@ def create_run(store: Store, request: RunRequest) -> RunRecord:
             id=request.run_id,
         )
     )
+
+
+def make_executor(kind: str, home: Path, log_sink: LogSink | None = None) -> Executor:
+    """The executor backend a setting names: `warm` (forked from pre-imported processes for
+    lightweight Python components, plain processes otherwise) or `local` (plain processes)."""
+    envs = PythonEnvCache(home / "envs")
+    if kind == "local":
+        return LocalExecutor(log_sink=log_sink, envs=envs)
+    if kind == "warm":
+        return WarmExecutor(log_sink=log_sink, envs=envs)
+    raise ConfigError(f"unknown executor '{kind}'", "use --executor warm or --executor local")
 
 
 def run_engine(
