@@ -45,3 +45,7 @@ class ConflictError(HeadraceError):
 
 class InvalidArgumentError(HeadraceError):
     """A request argument (filter, sort, page token, page size, field) has a value that is wrong."""
+
+
+class StorageError(HeadraceError):
+    """Artifact or log bytes could not be read or written; names the URI and the endpoint."""

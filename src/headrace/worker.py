@@ -7,6 +7,7 @@ import os
 import socket
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from headrace.errors import HeadraceError
 from headrace.executors import LogSink
 from headrace.service.runs import make_executor, run_engine
 from headrace.states import RunState
+from headrace.storage.settings import StorageSettings
 from headrace.store import Store
 
 log = logging.getLogger("headrace.worker")
@@ -41,8 +43,15 @@ class Worker:
     worker resumes the run from the store. `stop()` interrupts the runs without ending them.
     """
 
-    def __init__(self, store: Store, options: WorkerOptions, log_sink: LogSink | None = None):
+    def __init__(
+        self,
+        store: Store,
+        options: WorkerOptions,
+        log_sink: LogSink | None = None,
+        storage_for: Callable[[str], StorageSettings] | None = None,
+    ):
         self._store = store
+        self._storage_for = storage_for
         self._options = options
         self._executor = make_executor(options.executor, options.home, log_sink)
         self._stop = threading.Event()
@@ -96,7 +105,11 @@ class Worker:
 
     def _begin(self, run_id: str) -> None:
         engine = run_engine(
-            self._store, self._executor, self._options.home, self._options.max_parallel
+            self._store,
+            self._executor,
+            self._options.home,
+            self._options.max_parallel,
+            storage_for=self._storage_for,
         )
         thread = threading.Thread(
             target=self._execute,

@@ -131,6 +131,6 @@ def test_an_unsupported_pipeline_root_is_400(
     body = {
         "display_name": "r",
         "pipeline_spec": adder_spec,
-        "runtime_config": {"pipeline_root": "minio://bucket/root"},
+        "runtime_config": {"pipeline_root": "hdfs://namenode/root"},
     }
-    assert "minio://" in error_of(sqlite_api.post(f"{API}/runs", json=body), 400)
+    assert "hdfs://" in error_of(sqlite_api.post(f"{API}/runs", json=body), 400)

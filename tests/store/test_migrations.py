@@ -5,11 +5,15 @@ import threading
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
 
 from headrace.store import Store
 from headrace.store._migrate import VERSION_TABLE, alembic_config
 from headrace.store._schema import Base
+
+# The newest revision in the history; every test below expects a store migrated to it.
+HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 TABLES = {
     "namespaces",
@@ -22,6 +26,7 @@ TABLES = {
     "attempts",
     "artifacts",
     "artifact_events",
+    "namespace_storage",
     VERSION_TABLE,
 }
 
@@ -44,7 +49,7 @@ def test_connect_creates_every_table_at_head(empty_db_url: str) -> None:
         assert set(inspect(engine).get_table_names()) == TABLES
     finally:
         engine.dispose()
-    assert _revision(empty_db_url) == "0001"
+    assert _revision(empty_db_url) == HEAD
 
 
 def test_migrating_twice_is_a_no_op(empty_db_url: str) -> None:
@@ -54,7 +59,7 @@ def test_migrating_twice_is_a_no_op(empty_db_url: str) -> None:
         assert second.ensure_experiment("default", "kept") == first.ensure_experiment(
             "default", "kept"
         )
-    assert _revision(empty_db_url) == "0001"
+    assert _revision(empty_db_url) == HEAD
 
 
 def test_migrations_create_exactly_the_models(empty_db_url: str) -> None:
@@ -82,7 +87,7 @@ def test_downgrade_to_base_and_upgrade_again(empty_db_url: str) -> None:
     finally:
         engine.dispose()
     Store.connect(empty_db_url).close()
-    assert _revision(empty_db_url) == "0001"
+    assert _revision(empty_db_url) == HEAD
 
 
 def test_processes_connecting_at_once_migrate_once(empty_db_url: str) -> None:
@@ -102,7 +107,7 @@ def test_processes_connecting_at_once_migrate_once(empty_db_url: str) -> None:
     for thread in threads:
         thread.join()
     assert errors == []
-    assert _revision(empty_db_url) == "0001"
+    assert _revision(empty_db_url) == HEAD
 
 
 def test_schema_at_head_needs_nothing(empty_db_url: str) -> None:
@@ -121,7 +126,7 @@ def test_database_behind_says_what_to_run(empty_db_url: str) -> None:
     _stamp(empty_db_url, "base")
     with Store.connect(empty_db_url, migrate=False):
         message = Store.check_schema(empty_db_url)
-    assert message is not None and "Headrace needs 0001: run `headrace db upgrade`" in message
+    assert message is not None and f"Headrace needs {HEAD}: run `headrace db upgrade`" in message
 
 
 def test_database_from_a_newer_headrace_says_to_upgrade_headrace(empty_db_url: str) -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, Request
 
+from headrace.config import Settings
+from headrace.service.namespaces import NamespaceSettings
 from headrace.store import Store
 from headrace.store.records import DEFAULT_NAMESPACE, ListQuery
 
@@ -18,6 +20,12 @@ class ApiContext:
     home: Path
     pipeline_root: str
     version: str
+    settings: Settings = field(default_factory=Settings)
+    namespaces: NamespaceSettings = field(init=False)
+
+    def __post_init__(self) -> None:
+        # One cache per server: namespace lookups do not query the database every time.
+        object.__setattr__(self, "namespaces", NamespaceSettings(self.store, self.settings))
 
 
 def _context(request: Request) -> ApiContext:

@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,8 +16,9 @@ from rich.live import Live
 
 from headrace.cli._progress import RunProgress
 from headrace.cli._views import run_detail_json, run_json, runs_table, summary_table
-from headrace.config import Settings
+from headrace.config import Settings, load_settings
 from headrace.errors import HeadraceError, NotFoundError
+from headrace.service.namespaces import NamespaceSettings
 from headrace.service.runs import (
     RunRequest,
     caching_disabled_by_env,
@@ -26,9 +28,10 @@ from headrace.service.runs import (
 )
 from headrace.spec.loader import load_pipeline
 from headrace.spec.params import load_params_file, parse_param_assignments
-from headrace.states import RunState
-from headrace.storage.layout import read_log
+from headrace.states import AttemptState, RunState
+from headrace.storage.logs import LogLocation, follow_log, read_log
 from headrace.store import Store
+from headrace.store.records import AttemptRecord
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 runs_app = typer.Typer(no_args_is_help=True, help="List and inspect runs.")
@@ -42,15 +45,29 @@ err_console = Console(stderr=True)
 
 class _State:
     debug = False
+    config: Path | None = None
 
 
 @app.callback()
 def _main(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            help="Config file (default: $HEADRACE_CONFIG or $HEADRACE_HOME/config.toml).",
+        ),
+    ] = None,
 ) -> None:
     """Headrace: run Kubeflow pipelines anywhere Python runs."""
     _State.debug = debug
+    _State.config = config
     logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING)
+
+
+def cli_settings(**flags: object) -> Settings:
+    """This command's settings: its flags (None: not given) over environment, file, defaults."""
+    return load_settings(flags, config_file=_State.config)
 
 
 def _open_store(settings: Settings) -> Store:
@@ -85,9 +102,9 @@ def run(
     ] = None,
 ) -> None:
     """Run a pipeline to completion on this machine."""
-    settings = Settings()
-    if executor is not None:
-        settings = settings.model_copy(update={"executor": executor})
+    settings = cli_settings(
+        executor=executor, pipeline_root=pipeline_root, max_parallel=max_parallel
+    )
     loaded = load_pipeline(pipeline, pipeline_name)
     values: dict[str, Any] = load_params_file(params_file) if params_file else {}
     values.update(parse_param_assignments(loaded.spec, param or []))
@@ -97,7 +114,7 @@ def run(
         RunRequest(
             pipeline=loaded,
             parameters=values,
-            pipeline_root=pipeline_root or settings.resolved_pipeline_root(),
+            pipeline_root=settings.resolved_pipeline_root(),
             cache_enabled=not (no_cache or caching_disabled_by_env()),
             display_name=name,
         ),
@@ -105,14 +122,22 @@ def run(
     # Hold the run for good, so that a server's workers sharing this database never take it.
     store.claim_run(f"cli-{os.getpid()}", _CLI_LEASE_SECONDS, run_id=record.id)
     console.print(f"run [bold]{record.id}[/] of pipeline [bold]{loaded.name}[/]")
-    _execute(store, settings, record.id, quiet, max_parallel or settings.max_parallel)
+    _execute(store, settings, record.id, quiet, settings.max_parallel)
 
 
 def _execute(store: Store, settings: Settings, run_id: str, quiet: bool, max_parallel: int) -> None:
     """Execute a stored run with live progress; exit 1 unless it succeeds."""
     progress = RunProgress(console, quiet)
     executor = make_executor(settings.executor, settings.home, progress.log_line)
-    engine = run_engine(store, executor, settings.home, max_parallel, progress)
+    namespaces = NamespaceSettings(store, settings)
+    engine = run_engine(
+        store,
+        executor,
+        settings.home,
+        max_parallel,
+        progress,
+        storage_for=namespaces.storage_settings_for,
+    )
     result: dict[str, Any] = {}
     finished = threading.Event()
 
@@ -169,7 +194,7 @@ def runs_list(
     limit: Annotated[int, typer.Option("--limit", min=1)] = 50,
 ) -> None:
     """The newest runs first."""
-    store = _open_store(Settings())
+    store = _open_store(cli_settings())
     runs = store.list_runs(limit=limit)
     if _format(output) == "json":
         print(json.dumps([run_json(r) for r in runs], indent=2))
@@ -183,7 +208,7 @@ def runs_show(
     output: Annotated[str, typer.Option("--output", "-o", help="table or json")] = "table",
 ) -> None:
     """A run's tasks with states, inputs, outputs and artifact URIs."""
-    store = _open_store(Settings())
+    store = _open_store(cli_settings())
     detail = run_detail_json(store, store.get_run(run_id))
     if _format(output) == "json":
         print(json.dumps(detail, indent=2, default=str))
@@ -220,7 +245,7 @@ def runs_resume(
     ] = None,
 ) -> None:
     """Finish a run whose process died: finished tasks are kept, the rest runs."""
-    settings = Settings()
+    settings = cli_settings(max_parallel=max_parallel)
     store = _open_store(settings)
     record = store.get_run(run_id)
     if record.state.is_final:
@@ -229,7 +254,7 @@ def runs_resume(
             "only a run that is PENDING or was interrupted while RUNNING can be resumed",
         )
     console.print(f"resuming run [bold]{record.id}[/] of pipeline [bold]{record.pipeline_name}[/]")
-    _execute(store, settings, record.id, quiet, max_parallel or settings.max_parallel)
+    _execute(store, settings, record.id, quiet, settings.max_parallel)
 
 
 @app.command()
@@ -241,9 +266,15 @@ def logs(
     attempt: Annotated[
         int | None, typer.Option("--attempt", help="Attempt number (0-based).")
     ] = None,
+    follow: Annotated[
+        bool,
+        typer.Option("--follow", "-f", help="Keep printing a running attempt's log until it ends."),
+    ] = False,
 ) -> None:
-    """Print the logs of a run's task attempts."""
-    store = _open_store(Settings())
+    """Print the logs of a run's task attempts: live while they run, archived afterwards."""
+    settings = cli_settings()
+    storage = settings.storage()
+    store = _open_store(settings)
     run_record = store.get_run(run_id)
     tasks = {t.id: t for t in store.list_tasks(run_record.id)}
     if task is not None:
@@ -268,7 +299,23 @@ def logs(
         header += f", exit code {a.exit_code})" if a.exit_code is not None else ")"
         if len(attempts) > 1:
             print(header)
-        print(read_log(a.log_path), end="")
+        location = LogLocation(a.log_path, a.log_uri)
+        if follow and a.state is AttemptState.RUNNING:
+            for chunk in follow_log(location, storage, is_live=_still_running(store, a)):
+                print(chunk, end="", flush=True)
+        else:
+            live = a.state is AttemptState.RUNNING
+            print(read_log(location, storage, live=live), end="")
+
+
+def _still_running(store: Store, attempt: AttemptRecord) -> Callable[[], bool]:
+    def check() -> bool:
+        for a in store.list_attempts(task_id=attempt.task_id):
+            if a.id == attempt.id:
+                return a.state is AttemptState.RUNNING
+        return False
+
+    return check
 
 
 def _format(output: str) -> str:

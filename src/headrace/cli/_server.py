@@ -10,9 +10,10 @@ from typing import Annotated
 import typer
 
 from headrace import __version__
-from headrace.cli._app import app, console, err_console
+from headrace.cli._app import app, cli_settings, console, err_console
 from headrace.config import Settings
 from headrace.errors import ConfigError
+from headrace.service.namespaces import NamespaceSettings
 from headrace.store import Store
 from headrace.worker import Worker, WorkerOptions
 
@@ -23,13 +24,6 @@ DatabaseOption = Annotated[
     str | None,
     typer.Option("--database-url", help="SQLAlchemy URL (default: SQLite in HEADRACE_HOME)."),
 ]
-
-
-def _settings(database_url: str | None) -> Settings:
-    settings = Settings()
-    if database_url:
-        settings = settings.model_copy(update={"database_url": database_url})
-    return settings
 
 
 def _open_current(settings: Settings) -> Store:
@@ -46,7 +40,7 @@ def _open_current(settings: Settings) -> Store:
 @db_app.command("upgrade")
 def db_upgrade(database_url: DatabaseOption = None) -> None:
     """Migrate the database to the schema this Headrace needs."""
-    settings = _settings(database_url)
+    settings = cli_settings(database_url=database_url or None)
     Store.connect(settings.resolved_database_url()).close()
     console.print("database is up to date")
 
@@ -59,7 +53,9 @@ def _worker(store: Store, settings: Settings, concurrent_runs: int) -> Worker:
         lease_seconds=settings.lease_seconds,
         executor=settings.executor,
     )
-    return Worker(store, options)
+    return Worker(
+        store, options, storage_for=NamespaceSettings(store, settings).storage_settings_for
+    )
 
 
 def _wait_for_signal() -> None:
@@ -76,7 +72,7 @@ def worker(
     concurrent_runs: Annotated[int, typer.Option("--concurrent-runs", min=1)] = 4,
 ) -> None:
     """Execute runs from the shared database until stopped (Ctrl-C or SIGTERM)."""
-    settings = _settings(database_url)
+    settings = cli_settings(database_url=database_url or None)
     store = _open_current(settings)
     logging.getLogger("headrace").setLevel(logging.INFO)
     w = _worker(store, settings, concurrent_runs)
@@ -102,10 +98,16 @@ def server(
     from headrace.api import create_app
     from headrace.scheduler import Scheduler, SchedulerLoop
 
-    settings = _settings(database_url)
+    settings = cli_settings(database_url=database_url or None)
     store = _open_current(settings)
     pipeline_root = settings.resolved_pipeline_root()
-    api = create_app(store, home=settings.home, pipeline_root=pipeline_root, version=__version__)
+    api = create_app(
+        store,
+        home=settings.home,
+        pipeline_root=pipeline_root,
+        version=__version__,
+        settings=settings,
+    )
     w = _worker(store, settings, concurrent_runs) if concurrent_runs else None
     loop = SchedulerLoop(Scheduler(store, home=settings.home, pipeline_root=pipeline_root))
     if w is not None:

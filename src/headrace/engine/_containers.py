@@ -16,13 +16,19 @@ from kfp.pipeline_spec import pipeline_spec_pb2 as pb
 from headrace.engine._inputs import display_name, parameter_types
 from headrace.engine._nodes import ArtifactRef, Node
 from headrace.errors import PipelineSpecError
-from headrace.executors.base import AttemptHandle, AttemptOutcome, AttemptSpec
+from headrace.executors.base import AttemptHandle, AttemptOutcome, AttemptSpec, Transfer
 from headrace.spec.fingerprint import cache_fingerprint
-from headrace.spec.placeholders import PipelineContext, resolve_arguments, resolve_string
+from headrace.spec.placeholders import (
+    PipelineContext,
+    program_view,
+    resolve_arguments,
+    resolve_string,
+)
 from headrace.spec.resources import parse_resources
 from headrace.spec.uris import local_path_for_uri
 from headrace.states import TaskKind
-from headrace.storage.layout import RunLayout, normalize_root
+from headrace.storage.layout import RunLayout, normalize_root, staged_path
+from headrace.storage.settings import is_remote
 from headrace.store import Store
 from headrace.store.records import NewArtifact, RunRecord, TaskUpdate
 
@@ -141,7 +147,8 @@ class ContainerLauncher:
         out_artifacts: dict[str, Any] = {}
         for name, definition in component.output_definitions.artifacts.items():
             uri = self._layout.output_uri(node.path, execution, name)
-            Path(local_path_for_uri(uri)).parent.mkdir(parents=True, exist_ok=True)
+            if not is_remote(uri):
+                Path(local_path_for_uri(uri)).parent.mkdir(parents=True, exist_ok=True)
             out_artifacts[name] = {
                 "artifacts": [
                     {
@@ -171,7 +178,7 @@ class ContainerLauncher:
             },
         }
 
-    def _context(self, node: Node) -> PipelineContext:
+    def _context(self, node: Node, staged: dict[str, str] | None = None) -> PipelineContext:
         created = _iso(self._run.created_at)
         return PipelineContext(
             job_name=self._run.display_name,
@@ -182,6 +189,7 @@ class ContainerLauncher:
             create_time_utc=created,
             schedule_time_utc=created,
             pipeline_root=self._layout.pipeline_root,
+            staged_paths=staged or {},
         )
 
     def fill_context(self, node: Node) -> None:
@@ -203,12 +211,19 @@ class ContainerLauncher:
         container = self._executor_spec(node).container
         attempt_dir = self._layout.attempt_dir(node.task_id, attempt)
         executor_input = self._executor_input(node, attempt_dir)
-        ctx = self._context(node)
+        downloads, uploads = _transfers(
+            executor_input, self._layout.mount_root(node.task_id, attempt)
+        )
+        staged = {t.uri: str(t.local) for t in (*downloads, *uploads)}
+        ctx = self._context(node, staged)
         argv = resolve_arguments([*container.command, *container.args], executor_input, ctx)
         env = {e.name: resolve_string(e.value, executor_input, ctx) for e in container.env}
         env["KFP_RETRY_INDEX"] = str(attempt)
         log_path = self._layout.log_path(node.task_id, attempt)
-        record = self._store.create_attempt(node.task_id, self._run.id, attempt, str(log_path))
+        log_uri = self._layout.log_archive_uri(node.path, node.task_id, attempt)
+        record = self._store.create_attempt(
+            node.task_id, self._run.id, attempt, str(log_path), log_uri=log_uri
+        )
         self._write_task(
             node.task_id,
             TaskUpdate(image=container.image, command=argv, attempt_count=attempt + 1),
@@ -223,9 +238,13 @@ class ContainerLauncher:
             env=env,
             workdir=attempt_dir / "work",
             log_path=log_path,
-            executor_input=executor_input,
+            executor_input=program_view(executor_input, staged),
             output_parameter_types=parameter_types(self._component(node).output_definitions),
             resources=parse_resources(container, node.params),
+            storage=self._layout.storage,
+            downloads=downloads,
+            uploads=uploads,
+            log_archive_uri=log_uri,
         )
         return Launch(record.id, weight, spec)
 
@@ -298,6 +317,22 @@ class ContainerLauncher:
         """
         found = self._store.find_artifact_by_uri(uri, schema_title)
         return _ref(found) if found is not None else None
+
+
+def _transfers(
+    executor_input: dict[str, Any], mount_root: Path
+) -> tuple[tuple[Transfer, ...], tuple[Transfer, ...]]:
+    """The object-store artifacts an attempt stages (inputs) and uploads (outputs)."""
+    found: list[tuple[Transfer, ...]] = []
+    for direction in ("inputs", "outputs"):
+        transfers: dict[str, Transfer] = {}
+        for entry in (executor_input.get(direction, {}).get("artifacts") or {}).values():
+            for artifact in (entry or {}).get("artifacts") or []:
+                uri = str(artifact.get("uri") or "")
+                if is_remote(uri) and uri not in transfers:
+                    transfers[uri] = Transfer(uri, staged_path(uri, mount_root))
+        found.append(tuple(transfers.values()))
+    return found[0], found[1]
 
 
 def _ref(record: Any) -> ArtifactRef:

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 from headrace.states import TaskKind, TaskState
+from headrace.storage.settings import StorageSettings
 
 
 @dataclass(frozen=True)
 class EngineOptions:
     home: Path
     max_parallel: int
+    storage_for: Callable[[str], StorageSettings] | None = None
+    """A namespace's endpoints, log root and key prefix (the run's own pipeline root replaces
+    the default). None reads them from the environment (`StorageSettings.from_env`)."""
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from headrace.executors.base import AttemptOutcome, Executor
 from headrace.spec.loader import load_pipeline_dicts
 from headrace.states import AttemptState, RunState, TaskKind, TaskState
 from headrace.storage.layout import RunLayout, normalize_root
+from headrace.storage.settings import StorageSettings
 from headrace.store import Store
 from headrace.store.records import NewTask, RunRecord
 
@@ -67,8 +68,17 @@ class RunEngine(DagWalker):
         loaded = load_pipeline_dicts(run.pipeline_spec, run.platform_spec, f"run {run.id}")
         self._run = run
         self._spec = loaded.spec
+        pipeline_root = normalize_root(run.pipeline_root)
+        if self._options.storage_for is not None:
+            storage = self._options.storage_for(run.namespace)
+        else:
+            storage = StorageSettings.from_env(pipeline_root)
         layout = RunLayout(
-            self._options.home, normalize_root(run.pipeline_root), run.pipeline_name, run.id
+            self._options.home,
+            storage.with_pipeline_root(pipeline_root),
+            run.pipeline_name,
+            run.id,
+            run.namespace,
         )
         self._launcher = ContainerLauncher(self._store, run, loaded.spec, layout, self._write_task)
         self._tree = StoredTree(self._store.list_tasks(run.id))

@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from headrace.errors import HeadraceError
+from headrace.errors import HeadraceError, StorageError
 from headrace.executors._process import (
     PopenProcess,
     TaskLog,
     TaskProcess,
     pump_output,
 )
+from headrace.executors._staging import archive_log, stage_inputs, upload_outputs
 from headrace.executors.base import (
     AttemptHandle,
     AttemptOutcome,
@@ -153,6 +154,10 @@ class _Attempt:
             outcome = AttemptOutcome(
                 exit_code=None, error=f"Headrace could not run the task: {exc}"
             )
+        try:
+            outcome = archive_log(self.spec, outcome)
+        except Exception:
+            logger.exception("the log of task %s was not archived", self.spec.task_path)
         finally:
             self.executor._finished(self)
         try:
@@ -209,6 +214,10 @@ class _Attempt:
             )
         spec.workdir.mkdir(parents=True, exist_ok=True)
         _prepare_output_dirs(spec.executor_input)
+        try:
+            stage_inputs(spec, log)
+        except StorageError as exc:
+            return log.failure(f"task {spec.task_path}: input artifacts not staged: {exc}")
         env = {**os.environ, **spec.env}
         env.setdefault("PYTHONUNBUFFERED", "1")
         argv = list(spec.argv)
@@ -237,6 +246,11 @@ class _Attempt:
             try:
                 parameters, artifacts = collect_outputs(
                     spec.executor_input, spec.output_parameter_types
+                )
+                artifacts = upload_outputs(spec, artifacts)
+            except StorageError as exc:
+                return log.failure(
+                    f"task {spec.task_path}: output artifacts not uploaded: {exc}", exit_code=0
                 )
             except HeadraceError as exc:
                 return log.failure(str(exc), exit_code=0)

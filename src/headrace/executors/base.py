@@ -8,6 +8,15 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from headrace.spec.resources import Resources
+from headrace.storage.settings import StorageSettings
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """An object-store artifact and the local path where the attempt sees it."""
+
+    uri: str
+    local: Path
 
 
 @dataclass(frozen=True)
@@ -26,6 +35,14 @@ class AttemptSpec:
     executor_input: dict[str, Any]
     output_parameter_types: dict[str, str] = field(default_factory=dict)
     resources: Resources = field(default_factory=Resources)
+    storage: StorageSettings | None = None
+    """How to reach the object stores of `downloads`, `uploads` and `log_archive_uri`."""
+    downloads: tuple[Transfer, ...] = ()
+    """Input artifacts staged before the program starts."""
+    uploads: tuple[Transfer, ...] = ()
+    """Output artifacts uploaded when the attempt succeeds (directories recursively)."""
+    log_archive_uri: str | None = None
+    """Where the log is copied when the attempt ends, however it ends."""
 
 
 @dataclass(frozen=True)

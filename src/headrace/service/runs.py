@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -19,6 +20,7 @@ from headrace.executors.base import Executor
 from headrace.spec.loader import LoadedPipeline
 from headrace.spec.params import resolve_parameters
 from headrace.storage.layout import normalize_root
+from headrace.storage.settings import StorageSettings, scheme_of
 from headrace.store import Store
 from headrace.store.records import DEFAULT_NAMESPACE, NewRun, RunRecord
 
@@ -68,11 +70,10 @@ def create_run(store: Store, request: RunRequest) -> RunRecord:
     """Validate everything about a run, then store it as PENDING; nothing is written on error."""
     parameters = resolve_parameters(request.pipeline.spec, request.parameters)
     root = normalize_root(request.pipeline_root)
-    if "://" in root:
-        raise ConfigError(
-            f"pipeline root '{request.pipeline_root}' is not a local directory",
-            "object-store roots are not supported yet; use a local path or file:// URI",
-        )
+    try:
+        scheme_of(root)
+    except ValueError as exc:
+        raise ConfigError(str(exc), "set --pipeline-root or HEADRACE_PIPELINE_ROOT") from exc
     check_commands(request.pipeline)
     # Runs without an experiment join the namespace's "Default" one, as in Kubeflow.
     experiment_id = request.experiment_id or store.default_experiment(request.namespace).id
@@ -112,6 +113,9 @@ def run_engine(
     home: Path,
     max_parallel: int,
     listener: EngineListener | None = None,
+    storage_for: Callable[[str], StorageSettings] | None = None,
 ) -> RunEngine:
-    """An engine ready to execute stored runs."""
-    return RunEngine(store, executor, EngineOptions(home=home, max_parallel=max_parallel), listener)
+    """An engine ready to execute stored runs; `storage_for(namespace)` says where a namespace's
+    artifacts and logs go (None: from the environment)."""
+    options = EngineOptions(home=home, max_parallel=max_parallel, storage_for=storage_for)
+    return RunEngine(store, executor, options, listener)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from headrace.errors import PipelineSpecError
@@ -25,6 +26,8 @@ class PipelineContext:
     schedule_time_utc: str
     workspace_path: str = ""
     pipeline_root: str = ""
+    staged_paths: Mapping[str, str] = field(default_factory=dict)
+    """Object-store artifact URI → the local path where the task sees its staged copy."""
 
 
 _PLACEHOLDER = re.compile(r"\{\{\$(.*?)\}\}")
@@ -63,6 +66,25 @@ def resolve_arguments(
 def resolve_string(text: str, executor_input: dict[str, Any], ctx: PipelineContext) -> str:
     """Replace every `{{$...}}` placeholder in one string."""
     return _PLACEHOLDER.sub(lambda m: _resolve_one(m.group(1), executor_input, ctx), text)
+
+
+def program_view(executor_input: dict[str, Any], staged_paths: Mapping[str, str]) -> dict[str, Any]:
+    """The executor input a program receives: staged artifacts carry their local path as URI.
+
+    kfp's `Artifact.path` of an `s3://` URI is `/s3/...`, a mount Headrace does not make; a
+    local URI makes `.path` the staged copy. `{{$.inputs.artifacts[...].uri}}` placeholders
+    still resolve to the object-store URI.
+    """
+    if not staged_paths:
+        return executor_input
+    view = copy.deepcopy(executor_input)
+    for direction in ("inputs", "outputs"):
+        for entry in (view.get(direction, {}).get("artifacts") or {}).values():
+            for artifact in (entry or {}).get("artifacts") or []:
+                uri = str(artifact.get("uri") or "")
+                if uri in staged_paths:
+                    artifact["uri"] = staged_paths[uri]
+    return view
 
 
 def render_value(value: Any) -> str:
@@ -132,7 +154,8 @@ def _resolve_one(expr: str, executor_input: dict[str, Any], ctx: PipelineContext
             text = json.dumps(text, ensure_ascii=False)[1:-1]
         return text
     if expr == "":
-        return json.dumps(executor_input, separators=(",", ":"), ensure_ascii=False)
+        view = program_view(executor_input, ctx.staged_paths)
+        return json.dumps(view, separators=(",", ":"), ensure_ascii=False)
     if expr in (".outputs.output_file", ".outputMetadataUri"):
         output_file = executor_input.get("outputs", {}).get("outputFile")
         if not output_file:
@@ -202,7 +225,7 @@ def _artifact(
     if rest == ".uri":
         return uri
     if rest == ".path":
-        return local_path_for_uri(uri)
+        return ctx.staged_paths.get(uri) or local_path_for_uri(uri)
     metadata = artifact.get("metadata") or {}
     if rest == ".metadata":
         return json.dumps(metadata)

@@ -124,6 +124,7 @@ def attempt_record(row: AttemptRow) -> AttemptRecord:
         state=AttemptState(row.state),
         exit_code=row.exit_code,
         log_path=row.log_path,
+        log_uri=row.log_uri,
         error=row.error,
         started_at=row.started_at,
         finished_at=row.finished_at,

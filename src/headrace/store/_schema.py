@@ -240,6 +240,7 @@ class AttemptRow(Base):
     state: Mapped[str] = mapped_column(state_type())
     exit_code: Mapped[int | None] = mapped_column(Integer())
     log_path: Mapped[str] = mapped_column(Text())
+    log_uri: Mapped[str | None] = mapped_column(Text())
     error: Mapped[str | None] = mapped_column(Text())
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -279,3 +280,18 @@ class ArtifactEventRow(Base):
     direction: Mapped[str] = mapped_column(String(8))
     key: Mapped[str] = mapped_column(String(NAME_LENGTH))
     position: Mapped[int] = mapped_column(Integer())
+
+
+class NamespaceStorageRow(Base):
+    """A namespace's artifact settings override (its pipeline root, key prefix, endpoint)."""
+
+    __tablename__ = "namespace_storage"
+    __table_args__ = (MYSQL_TABLE_ARGS,)
+
+    namespace: Mapped[str] = mapped_column(
+        ForeignKey("namespaces.name", ondelete="CASCADE"), primary_key=True
+    )
+    pipeline_root: Mapped[str | None] = mapped_column(Text())
+    key_prefix: Mapped[str | None] = mapped_column(Text())
+    object_store: Mapped[dict[str, Any] | None] = mapped_column(json_type())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

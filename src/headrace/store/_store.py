@@ -1,7 +1,8 @@
 """The Store: every read and write of Headrace's state, one short transaction per call.
 
 One facade class over parts that each own a seam: runs, tasks and attempts, artifacts and
-lineage, pipelines and versions, experiments, recurring runs and worker leases.
+lineage, pipelines and versions, experiments, recurring runs, namespace settings and worker
+leases.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from headrace.store._engine import make_engine, parse_url, safe_url
 from headrace.store._experiments import ExperimentsMixin
 from headrace.store._leases import LeasesMixin
 from headrace.store._migrate import schema_status, upgrade
+from headrace.store._namespaces import NamespacesMixin
 from headrace.store._recurring import RecurringMixin
 from headrace.store._retry import RetryMixin
 from headrace.store._runs import MIN_PREFIX, RunsMixin
@@ -33,6 +35,7 @@ class Store(
     CatalogMixin,
     ExperimentsMixin,
     RecurringMixin,
+    NamespacesMixin,
     LeasesMixin,
     RetryMixin,
 ):

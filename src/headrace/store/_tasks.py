@@ -76,7 +76,13 @@ class TasksMixin(StoreBase):
     # attempts
 
     def create_attempt(
-        self, task_id: str, run_id: str, number: int, log_path: str
+        self,
+        task_id: str,
+        run_id: str,
+        number: int,
+        log_path: str,
+        *,
+        log_uri: str | None = None,
     ) -> AttemptRecord:
         """Record a RUNNING attempt that starts now."""
         row = AttemptRow(
@@ -87,6 +93,7 @@ class TasksMixin(StoreBase):
             state=AttemptState.RUNNING.value,
             exit_code=None,
             log_path=log_path,
+            log_uri=log_uri,
             error=None,
             started_at=_common.now(),
             finished_at=None,

@@ -178,6 +178,8 @@ class AttemptRecord:
     error: str | None
     started_at: datetime
     finished_at: datetime | None
+    log_uri: str | None = None
+    """Where the log is archived when the attempt ends (None: `log_path` only)."""
 
 
 @dataclass(frozen=True)
@@ -300,3 +302,19 @@ class RecurringRunRecord:
     updated_at: datetime
     next_fire_at: datetime | None
     last_fire_at: datetime | None
+
+
+@dataclass(frozen=True)
+class NamespaceStorageRecord:
+    """A namespace's own artifact settings; a field left None uses the global setting.
+
+    `object_store` holds endpoint settings for the namespace's bucket (endpoint_url, region,
+    path_style, use_tls, ca_bundle, timeout_seconds, max_retries, and `credentials`: the name of
+    a secret in Headrace's settings), never a secret itself.
+    """
+
+    namespace: str
+    pipeline_root: str | None
+    key_prefix: str | None
+    object_store: dict[str, Any]
+    updated_at: datetime
