@@ -8,7 +8,15 @@ from fastapi import FastAPI
 
 from headrace.api._context import ApiContext
 from headrace.api._errors import BodyLimit, install_error_handlers
-from headrace.api.routes import experiments, healthz, namespaces, pipelines, recurring_runs, runs
+from headrace.api.routes import (
+    experiments,
+    healthz,
+    logs,
+    namespaces,
+    pipelines,
+    recurring_runs,
+    runs,
+)
 from headrace.config import Settings
 from headrace.store import Store
 
@@ -41,7 +49,7 @@ def create_app(
         settings=settings,
     )
     install_error_handlers(app)
-    for module in (healthz, pipelines, experiments, runs, recurring_runs, namespaces):
+    for module in (healthz, pipelines, experiments, runs, logs, recurring_runs, namespaces):
         app.include_router(module.router, prefix=PREFIX)
     app.add_middleware(BodyLimit, limit=max_body_bytes)
     return app

@@ -18,6 +18,7 @@ from headrace.cli._progress import RunProgress
 from headrace.cli._views import run_detail_json, run_json, runs_table, summary_table
 from headrace.config import Settings, load_settings
 from headrace.errors import HeadraceError, NotFoundError
+from headrace.service.logs import attempt_log
 from headrace.service.namespaces import NamespaceSettings
 from headrace.service.runs import (
     RunRequest,
@@ -29,7 +30,7 @@ from headrace.service.runs import (
 from headrace.spec.loader import load_pipeline
 from headrace.spec.params import load_params_file, parse_param_assignments
 from headrace.states import AttemptState, RunState
-from headrace.storage.logs import LogLocation, follow_log, read_log
+from headrace.storage.logs import LogLocation, follow_log
 from headrace.store import Store
 from headrace.store.records import AttemptRecord
 
@@ -273,9 +274,9 @@ def logs(
 ) -> None:
     """Print the logs of a run's task attempts: live while they run, archived afterwards."""
     settings = cli_settings()
-    storage = settings.storage()
     store = _open_store(settings)
     run_record = store.get_run(run_id)
+    storage = NamespaceSettings(store, settings).storage_settings_for(run_record.namespace)
     tasks = {t.id: t for t in store.list_tasks(run_record.id)}
     if task is not None:
         matches = [t for t in tasks.values() if t.path == task] or [
@@ -299,13 +300,12 @@ def logs(
         header += f", exit code {a.exit_code})" if a.exit_code is not None else ")"
         if len(attempts) > 1:
             print(header)
-        location = LogLocation(a.log_path, a.log_uri)
         if follow and a.state is AttemptState.RUNNING:
+            location = LogLocation(a.log_path, a.log_uri)
             for chunk in follow_log(location, storage, is_live=_still_running(store, a)):
                 print(chunk, end="", flush=True)
         else:
-            live = a.state is AttemptState.RUNNING
-            print(read_log(location, storage, live=live), end="")
+            print(attempt_log(a, storage), end="")
 
 
 def _still_running(store: Store, attempt: AttemptRecord) -> Callable[[], bool]:
