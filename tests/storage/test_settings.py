@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from headrace.config import load_settings
 from headrace.spec.placeholders import PipelineContext, program_view, resolve_arguments
 from headrace.storage.layout import RunLayout, staged_path
 from headrace.storage.settings import ObjectStoreSettings, StorageSettings, is_remote, scheme_of
@@ -19,17 +20,18 @@ def test_schemes() -> None:
         scheme_of("hdfs://nn/x")
 
 
-def test_endpoints_come_from_the_environment_in_one_place() -> None:
-    settings = StorageSettings.from_env(
-        "minio://bucket/root",
-        {
+def test_endpoints_come_from_the_settings_object(tmp_path: Path) -> None:
+    settings = load_settings(
+        environ={
+            "HEADRACE_HOME": str(tmp_path),
+            "HEADRACE_PIPELINE_ROOT": "minio://bucket/root",
             "HEADRACE_MINIO_ENDPOINT_URL": "http://127.0.0.1:9000",
             "HEADRACE_MINIO_USE_TLS": "false",
             "HEADRACE_MINIO_MAX_RETRIES": "7",
             "HEADRACE_S3_REGION": "eu-west-1",
             "HEADRACE_KEY_PREFIX": "{namespace}/{run_id}",
-        },
-    )
+        }
+    ).storage()
     assert settings.minio.endpoint_url == "http://127.0.0.1:9000"
     assert settings.minio.path_style and not settings.minio.use_tls
     assert settings.minio.max_retries == 7

@@ -17,7 +17,7 @@ class EngineOptions:
     max_parallel: int
     storage_for: Callable[[str], StorageSettings] | None = None
     """A namespace's endpoints, log root and key prefix (the run's own pipeline root replaces
-    the default). None reads them from the environment (`StorageSettings.from_env`)."""
+    the default). None: a local setup with default endpoints (callers with settings pass them)."""
 
 
 @dataclass(frozen=True)

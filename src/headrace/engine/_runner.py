@@ -72,7 +72,7 @@ class RunEngine(DagWalker):
         if self._options.storage_for is not None:
             storage = self._options.storage_for(run.namespace)
         else:
-            storage = StorageSettings.from_env(pipeline_root)
+            storage = StorageSettings(pipeline_root=pipeline_root)
         layout = RunLayout(
             self._options.home,
             storage.with_pipeline_root(pipeline_root),

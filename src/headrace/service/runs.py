@@ -116,6 +116,6 @@ def run_engine(
     storage_for: Callable[[str], StorageSettings] | None = None,
 ) -> RunEngine:
     """An engine ready to execute stored runs; `storage_for(namespace)` says where a namespace's
-    artifacts and logs go (None: from the environment)."""
+    artifacts and logs go (None: default endpoints)."""
     options = EngineOptions(home=home, max_parallel=max_parallel, storage_for=storage_for)
     return RunEngine(store, executor, options, listener)

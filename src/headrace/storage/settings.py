@@ -1,9 +1,9 @@
 """The storage contract: where artifacts and logs live, and how to reach each object store.
 
-`StorageSettings` is built in ONE place per process (today `StorageSettings.from_env`; the
-settings object of `headrace.config` replaces it, per-namespace overrides included) and handed
-down to the engine and the executors. `filesystem_for` (in `storage/filesystems.py`) is the only
-code that turns a URI and these settings into an fsspec filesystem.
+`StorageSettings` is built by the settings object (`headrace.config.Settings.storage()`, and
+per namespace by `headrace.service.namespaces`) and handed down to the engine and the
+executors. `filesystem_for` (in `storage/filesystems.py`) is the only code that turns a URI
+and these settings into an fsspec filesystem.
 
 URI schemes and the endpoint settings they use:
 
@@ -17,8 +17,6 @@ URI schemes and the endpoint settings they use:
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -111,27 +109,6 @@ class StorageSettings:
             namespace=namespace or "default", pipeline_name=pipeline_name, run_id=run_id
         ).strip("/")
 
-    @classmethod
-    def from_env(
-        cls, pipeline_root: str, environ: Mapping[str, str] | None = None
-    ) -> StorageSettings:
-        """Endpoints from `HEADRACE_S3_*`, `HEADRACE_MINIO_*`, `HEADRACE_GCS_*` (interim).
-
-        The only place that reads storage environment variables until the settings object
-        (`headrace.config`) builds `StorageSettings` itself. Per endpoint: `ENDPOINT_URL`,
-        `REGION`, `PATH_STYLE`, `USE_TLS`, `CA_BUNDLE`, `ACCESS_KEY_ID`, `SECRET_ACCESS_KEY`,
-        `TIMEOUT_SECONDS`, `MAX_RETRIES`; plus `HEADRACE_LOG_ROOT` and `HEADRACE_KEY_PREFIX`.
-        """
-        env = os.environ if environ is None else environ
-        return cls(
-            pipeline_root=pipeline_root,
-            log_root=env.get("HEADRACE_LOG_ROOT") or None,
-            key_prefix=env.get("HEADRACE_KEY_PREFIX") or DEFAULT_KEY_PREFIX,
-            s3=_endpoint_from_env(env, "HEADRACE_S3_", ObjectStoreSettings()),
-            minio=_endpoint_from_env(env, "HEADRACE_MINIO_", ObjectStoreSettings(path_style=True)),
-            gcs=_endpoint_from_env(env, "HEADRACE_GCS_", ObjectStoreSettings()),
-        )
-
 
 def scheme_of(uri: str) -> Scheme:
     """`s3`, `minio`, `gs` for object-store URIs, `file` for everything else."""
@@ -147,30 +124,3 @@ def scheme_of(uri: str) -> Scheme:
 
 def is_remote(uri: str) -> bool:
     return scheme_of(uri) != "file"
-
-
-def _flag(value: str) -> bool:
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def _endpoint_from_env(
-    env: Mapping[str, str], prefix: str, base: ObjectStoreSettings
-) -> ObjectStoreSettings:
-    def get(name: str) -> str | None:
-        return env.get(prefix + name) or None
-
-    timeout = get("TIMEOUT_SECONDS")
-    retries = get("MAX_RETRIES")
-    path_style = get("PATH_STYLE")
-    use_tls = get("USE_TLS")
-    return ObjectStoreSettings(
-        endpoint_url=get("ENDPOINT_URL") or base.endpoint_url,
-        region=get("REGION") or base.region,
-        path_style=_flag(path_style) if path_style is not None else base.path_style,
-        use_tls=_flag(use_tls) if use_tls is not None else base.use_tls,
-        ca_bundle=get("CA_BUNDLE") or base.ca_bundle,
-        access_key_id=get("ACCESS_KEY_ID") or base.access_key_id,
-        secret_access_key=get("SECRET_ACCESS_KEY") or base.secret_access_key,
-        timeout_seconds=float(timeout) if timeout is not None else base.timeout_seconds,
-        max_retries=int(retries) if retries is not None else base.max_retries,
-    )
