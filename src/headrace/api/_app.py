@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from headrace.api._context import ApiContext
 from headrace.api._errors import BodyLimit, install_error_handlers
 from headrace.api.routes import (
+    artifacts,
     experiments,
     healthz,
     logs,
@@ -49,7 +50,16 @@ def create_app(
         settings=settings,
     )
     install_error_handlers(app)
-    for module in (healthz, pipelines, experiments, runs, logs, recurring_runs, namespaces):
+    for module in (
+        healthz,
+        pipelines,
+        experiments,
+        runs,
+        logs,
+        artifacts,
+        recurring_runs,
+        namespaces,
+    ):
         app.include_router(module.router, prefix=PREFIX)
     app.add_middleware(BodyLimit, limit=max_body_bytes)
     return app
