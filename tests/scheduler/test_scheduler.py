@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 
+from headrace.config import Settings
 from headrace.scheduler import Scheduler
+from headrace.service.namespaces import NamespaceSettings
 from headrace.states import RunState
 from headrace.store import Store
 from tests.scheduler.conftest import START, Schedule, runs_of
@@ -48,6 +50,31 @@ def test_triggered_run_records_its_schedule(
     assert run.state is RunState.PENDING
     assert run.parameters["n"] == 2
     assert run.pipeline_root == str(tmp_path / "root")
+
+
+def test_triggered_run_writes_to_its_namespaces_root_unless_it_names_one(
+    store: Store, tmp_path: Path, scheduler: Scheduler, schedule: Schedule
+) -> None:
+    team = store.ensure_experiment("team-a", "nightly")
+    plain = schedule(namespace="team-a", experiment_id=team)
+    pinned = schedule(
+        namespace="team-a", experiment_id=team, pipeline_root=str(tmp_path / "pinned")
+    )
+    elsewhere = schedule()
+    # Set after the recurring runs exist: the root is decided when each run is created.
+    NamespaceSettings(store, Settings(home=tmp_path)).set_override(
+        "team-a", {"pipeline_root": str(tmp_path / "team-a")}
+    )
+    scheduler.tick(_at(1, 5))
+    roots = {
+        r.id: store.get_run(runs_of(store, r.id)[0].id).pipeline_root
+        for r in (plain, pinned, elsewhere)
+    }
+    assert roots == {
+        plain.id: str(tmp_path / "team-a"),
+        pinned.id: str(tmp_path / "pinned"),
+        elsewhere.id: str(tmp_path / "root"),
+    }
 
 
 def test_recurring_run_pipeline_root_wins_over_the_schedulers(

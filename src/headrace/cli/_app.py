@@ -32,7 +32,7 @@ from headrace.spec.params import load_params_file, parse_param_assignments
 from headrace.states import AttemptState, RunState
 from headrace.storage.logs import LogLocation, follow_log
 from headrace.store import Store
-from headrace.store.records import AttemptRecord
+from headrace.store.records import DEFAULT_NAMESPACE, AttemptRecord
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 runs_app = typer.Typer(no_args_is_help=True, help="List and inspect runs.")
@@ -101,6 +101,13 @@ def run(
     executor: Annotated[
         str | None, typer.Option("--executor", help="warm (default) or local.")
     ] = None,
+    namespace: Annotated[
+        str,
+        typer.Option(
+            "--namespace",
+            help="The run's namespace: its storage settings (pipeline root) apply.",
+        ),
+    ] = DEFAULT_NAMESPACE,
 ) -> None:
     """Run a pipeline to completion on this machine."""
     settings = cli_settings(
@@ -115,10 +122,13 @@ def run(
         RunRequest(
             pipeline=loaded,
             parameters=values,
-            pipeline_root=settings.resolved_pipeline_root(),
+            # Only --pipeline-root beats the namespace's root; the global setting does not.
+            pipeline_root=pipeline_root,
             cache_enabled=not (no_cache or caching_disabled_by_env()),
             display_name=name,
+            namespace=namespace.strip() or DEFAULT_NAMESPACE,
         ),
+        NamespaceSettings(store, settings),
     )
     # Hold the run for good, so that a server's workers sharing this database never take it.
     store.claim_run(f"cli-{os.getpid()}", _CLI_LEASE_SECONDS, run_id=record.id)

@@ -109,7 +109,13 @@ def server(
         settings=settings,
     )
     w = _worker(store, settings, concurrent_runs) if concurrent_runs else None
-    loop = SchedulerLoop(Scheduler(store, home=settings.home, pipeline_root=pipeline_root))
+    scheduler = Scheduler(
+        store,
+        home=settings.home,
+        pipeline_root=pipeline_root,
+        namespaces=NamespaceSettings(store, settings),
+    )
+    loop = SchedulerLoop(scheduler)
     if w is not None:
         w.start()
     loop.start()

@@ -13,7 +13,9 @@ import logging
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from headrace.config import Settings
 from headrace.errors import ConflictError, HeadraceError, InvalidArgumentError
+from headrace.service.namespaces import NamespaceSettings
 from headrace.service.pipelines import spec_object
 from headrace.service.run_submission import RunSubmission, submit_run
 from headrace.service.runtime_placeholders import expand_parameters
@@ -38,10 +40,16 @@ class Scheduler:
         pipeline_root: str,
         max_runs_per_tick: int = MAX_RUNS_PER_TICK,
         retry_delay: timedelta = RETRY_DELAY,
+        namespaces: NamespaceSettings | None = None,
     ) -> None:
+        """`pipeline_root` is the global default; `namespaces` (else one built on it) gives
+        each namespace's root, used by runs whose recurring run names none."""
         self.store = store
         self.home = home
-        self.pipeline_root = pipeline_root
+        if namespaces is None:
+            settings = Settings.model_validate({"home": home, "pipeline_root": pipeline_root})
+            namespaces = NamespaceSettings(store, settings)
+        self.namespaces = namespaces
         self.max_runs_per_tick = max_runs_per_tick
         self.retry_delay = retry_delay
 
@@ -168,7 +176,7 @@ class Scheduler:
                 scheduled_at=scheduled,
                 index=index,
             ),
-            self.pipeline_root,
+            self.namespaces,
         )
         log.info(
             "recurring run %r (%s) created run %s scheduled at %s",

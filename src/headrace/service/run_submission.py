@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from headrace.errors import InvalidArgumentError
+from headrace.service.namespaces import NamespaceSettings
 from headrace.service.pipelines import load_spec_object
 from headrace.service.runs import RunRequest, caching_disabled_by_env, create_run
 from headrace.service.runtime_placeholders import expand_parameters
@@ -67,10 +68,11 @@ def resolve_source(store: Store, submission: RunSubmission) -> ResolvedSource:
     return ResolvedSource(loaded, version)
 
 
-def submit_run(store: Store, submission: RunSubmission, default_pipeline_root: str) -> RunRecord:
+def submit_run(store: Store, submission: RunSubmission, namespaces: NamespaceSettings) -> RunRecord:
     """Validate a run and store it PENDING for a worker; nothing is stored when it is invalid.
 
     Without an experiment the run joins its namespace's "Default" experiment, as in Kubeflow.
+    Without a pipeline root it writes to its namespace's root (`namespaces`).
     """
     source = resolve_source(store, submission)
     if submission.experiment_id:
@@ -97,7 +99,7 @@ def submit_run(store: Store, submission: RunSubmission, default_pipeline_root: s
         RunRequest(
             pipeline=source.pipeline,
             parameters=given,
-            pipeline_root=submission.pipeline_root or default_pipeline_root,
+            pipeline_root=submission.pipeline_root or None,
             cache_enabled=not caching_disabled_by_env(),
             display_name=submission.display_name or None,
             namespace=namespace,
@@ -107,4 +109,5 @@ def submit_run(store: Store, submission: RunSubmission, default_pipeline_root: s
             scheduled_at=submission.scheduled_at,
             run_id=run_id,
         ),
+        namespaces,
     )

@@ -17,6 +17,7 @@ from headrace.engine import EngineListener, EngineOptions, RunEngine
 from headrace.errors import ConfigError, PipelineSpecError
 from headrace.executors import LocalExecutor, LogSink, PythonEnvCache, WarmExecutor
 from headrace.executors.base import Executor
+from headrace.service.namespaces import NamespaceSettings
 from headrace.spec.loader import LoadedPipeline
 from headrace.spec.params import resolve_parameters
 from headrace.storage.layout import normalize_root
@@ -36,7 +37,8 @@ def caching_disabled_by_env() -> bool:
 class RunRequest:
     pipeline: LoadedPipeline
     parameters: dict[str, Any]
-    pipeline_root: str
+    pipeline_root: str | None
+    """The root this run asks for; None: its namespace's root (see `run_pipeline_root`)."""
     cache_enabled: bool = True
     display_name: str | None = None
     namespace: str = DEFAULT_NAMESPACE
@@ -66,10 +68,28 @@ def check_commands(pipeline: LoadedPipeline) -> None:
         )
 
 
-def create_run(store: Store, request: RunRequest) -> RunRecord:
-    """Validate everything about a run, then store it as PENDING; nothing is written on error."""
+def run_pipeline_root(request: RunRequest, namespaces: NamespaceSettings | None) -> str:
+    """Where a new run writes: the root it asks for, else its namespace's override, else the
+    global default. The one place that decides, for the CLI, the API and the scheduler."""
+    if request.pipeline_root:
+        return request.pipeline_root
+    if namespaces is None:
+        raise ConfigError(
+            f"run of pipeline {request.pipeline.name!r} has no pipeline root",
+            "give --pipeline-root or set HEADRACE_PIPELINE_ROOT",
+        )
+    return namespaces.storage_settings_for(request.namespace).pipeline_root
+
+
+def create_run(
+    store: Store, request: RunRequest, namespaces: NamespaceSettings | None = None
+) -> RunRecord:
+    """Validate everything about a run, then store it as PENDING; nothing is written on error.
+
+    `namespaces` gives the pipeline root of a request that names none.
+    """
     parameters = resolve_parameters(request.pipeline.spec, request.parameters)
-    root = normalize_root(request.pipeline_root)
+    root = normalize_root(run_pipeline_root(request, namespaces))
     try:
         scheme_of(root)
     except ValueError as exc:

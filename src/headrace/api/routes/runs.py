@@ -32,7 +32,7 @@ def create_run(context: Context, body: Run, experiment_id: str | None = None) ->
         parameters=dict(config.parameters or {}) if config else {},
         pipeline_root=config.pipeline_root if config else None,
     )
-    record = submit_run(context.store, submission, context.pipeline_root)
+    record = submit_run(context.store, submission, context.namespaces)
     return _views.run(record, reference.pipeline_id if reference else None)
 
 
