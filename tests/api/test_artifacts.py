@@ -4,13 +4,11 @@ Range and preview caps, directory listings, and paths that would escape the arti
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 import yaml
 from fastapi.testclient import TestClient
@@ -24,7 +22,8 @@ from headrace.service.runs import run_engine
 from headrace.store import Store
 from tests.api.artifact_pipelines import reporting
 from tests.api.conftest import API, error_of
-from tests.storage.conftest import ACCESS_KEY, SECRET_KEY, s3_endpoint
+from tests.api.object_store import s3_settings
+from tests.storage.conftest import s3_endpoint
 
 __all__ = ["s3_endpoint"]
 
@@ -85,26 +84,7 @@ def file_served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 @pytest.fixture(scope="module")
 def s3_served(tmp_path_factory: pytest.TempPathFactory, s3_endpoint: str) -> Iterator[Served]:
     tmp = tmp_path_factory.mktemp("s3-root")
-    bucket = f"hr-{uuid.uuid4().hex[:12]}"
-    boto3.client(
-        "s3",
-        endpoint_url=s3_endpoint,
-        region_name="us-east-1",
-        aws_access_key_id=ACCESS_KEY,
-        aws_secret_access_key=SECRET_KEY,
-    ).create_bucket(Bucket=bucket)
-    endpoint = {
-        "endpoint_url": s3_endpoint,
-        "region": "us-east-1",
-        "path_style": True,
-        "use_tls": False,
-        "access_key_id": ACCESS_KEY,
-        "secret_access_key": SECRET_KEY,
-    }
-    settings = Settings.model_validate(
-        {"home": tmp / "home", "pipeline_root": f"s3://{bucket}/root", "s3": endpoint}
-    )
-    yield from _serve(tmp, settings)
+    yield from _serve(tmp, s3_settings(tmp / "home", s3_endpoint))
 
 
 @pytest.fixture(params=["file", "s3"])

@@ -1,16 +1,24 @@
-"""Task logs through the API: one attempt's output as text; unknown tasks and attempts are 404."""
+"""Task logs through the API: one attempt's output as text; unknown tasks and attempts are 404;
+an archived log is read from the object store once the run's local directories are gone."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
 
+from headrace.api import create_app
 from headrace.executors import LocalExecutor, PythonEnvCache
+from headrace.service.namespaces import NamespaceSettings
 from headrace.service.runs import run_engine
 from headrace.store import Store
 from tests.api.conftest import API, error_of
+from tests.api.object_store import s3_settings
+from tests.storage.conftest import s3_endpoint
+
+__all__ = ["s3_endpoint"]
 
 
 def _finished_run(api: TestClient, url: str, spec: dict[str, Any], home: Path) -> str:
@@ -42,3 +50,41 @@ def test_logs_of_each_task_attempt(
     assert "no attempt 7" in error_of(missing, 404)
     other = sqlite_api.get(f"{API}/runs/{run_id}/tasks/not-a-task/logs")
     assert "not-a-task" in error_of(other, 404)
+
+
+def test_archived_logs_are_read_from_s3_once_local_dirs_are_gone(
+    tmp_path: Path, s3_endpoint: str, adder_spec: dict[str, Any]
+) -> None:
+    settings = s3_settings(tmp_path / "home", s3_endpoint)
+    with Store.connect(f"sqlite:///{tmp_path}/headrace.db") as store:
+        app = create_app(
+            store,
+            home=settings.home,
+            pipeline_root=settings.resolved_pipeline_root(),
+            version="test",
+            settings=settings,
+        )
+        with TestClient(app, raise_server_exceptions=False) as api:
+            created = api.post(
+                f"{API}/runs", json={"display_name": "s3", "pipeline_spec": adder_spec}
+            )
+            run_id = created.json()["run_id"]
+            executor = LocalExecutor(envs=PythonEnvCache(tmp_path / "envs"))
+            storage_for = NamespaceSettings(store, settings).storage_settings_for
+            try:
+                engine = run_engine(store, executor, settings.home, 2, storage_for=storage_for)
+                assert engine.execute(run_id).state.value == "SUCCEEDED"
+            finally:
+                executor.shutdown()
+            attempts = store.list_attempts(run_id=run_id)
+            shutil.rmtree(settings.home / "work")
+            shutil.rmtree(settings.home / "logs")
+            assert len(attempts) == 2  # the two `add` tasks
+            for attempt in attempts:
+                assert not Path(attempt.log_path).exists()
+                assert attempt.log_uri is not None
+                assert attempt.log_uri.startswith(f"{settings.resolved_pipeline_root()}/logs/")
+                response = api.get(f"{API}/runs/{run_id}/tasks/{attempt.task_id}/logs")
+                assert response.status_code == 200, response.text
+                assert response.headers["x-headrace-state"] == "SUCCEEDED"
+                assert "Wrote executor output file" in response.text
