@@ -166,6 +166,9 @@ class Settings(BaseModel):
     namespace_cache_seconds: float = Field(
         5.0, ge=0, description="seconds, 0 or more (0: read namespace settings every time)"
     )
+    log_flush_seconds: float = Field(
+        5.0, ge=0, description="seconds, 0 or more (0: archive logs only when attempts end)"
+    )
     s3: EndpointSettings = Field(default_factory=EndpointSettings)
     minio: EndpointSettings = Field(default_factory=lambda: EndpointSettings(path_style=True))
     gcs: EndpointSettings = Field(default_factory=EndpointSettings)
@@ -189,6 +192,7 @@ class Settings(BaseModel):
             s3=self.s3.object_store(),
             minio=self.minio.object_store(),
             gcs=self.gcs.object_store(),
+            log_flush_seconds=self.log_flush_seconds,
         )
 
     def origin(self, name: str) -> Origin:

@@ -21,7 +21,12 @@ from headrace.executors._process import (
     TaskProcess,
     pump_output,
 )
-from headrace.executors._staging import archive_log, stage_inputs, upload_outputs
+from headrace.executors._staging import (
+    archive_log,
+    live_log_uploads,
+    stage_inputs,
+    upload_outputs,
+)
 from headrace.executors.base import (
     AttemptHandle,
     AttemptOutcome,
@@ -148,7 +153,8 @@ class _Attempt:
 
     def _main(self) -> None:
         try:
-            outcome = self._run()
+            with live_log_uploads(self.spec):
+                outcome = self._run()
         except Exception as exc:
             logger.exception("attempt of task %s failed inside Headrace", self.spec.task_path)
             outcome = AttemptOutcome(

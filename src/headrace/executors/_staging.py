@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
+from collections.abc import Iterator
 
 from headrace.errors import StorageError
 from headrace.executors._process import TaskLog
 from headrace.executors.base import AttemptOutcome, AttemptSpec, OutputArtifact
 from headrace.storage.filesystems import download, exists, upload
+from headrace.storage.logs import LiveLogUpload
 from headrace.storage.settings import StorageSettings
 
 logger = logging.getLogger(__name__)
@@ -75,3 +78,19 @@ def archive_log(spec: AttemptSpec, outcome: AttemptOutcome) -> AttemptOutcome:
             error = f"{outcome.error}; {error}"
         return dataclasses.replace(outcome, error=error)
     return outcome
+
+
+@contextlib.contextmanager
+def live_log_uploads(spec: AttemptSpec) -> Iterator[None]:
+    """While the attempt runs, copy its log to the archive every `log_flush_seconds`, so that
+    readers on other machines see it before it ends (`archive_log` writes the final copy)."""
+    storage = spec.storage
+    if spec.log_archive_uri is None or storage is None or storage.log_flush_seconds <= 0:
+        yield
+        return
+    uploads = LiveLogUpload(spec.log_path, spec.log_archive_uri, storage, storage.log_flush_seconds)
+    uploads.start()
+    try:
+        yield
+    finally:
+        uploads.stop()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -122,17 +123,37 @@ def upload(local: Path, uri: str, settings: StorageSettings) -> None:
             fs.put_file(str(local), path)
 
 
+def write_bytes(uri: str, data: bytes, settings: StorageSettings) -> None:
+    """Write `data` as the whole object (or file) at `uri`, replacing what was there."""
+    with storage_errors("upload to", uri, settings):
+        fs, path = filesystem_for(uri, settings)
+        if isinstance(fs, LocalFileSystem):
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        fs.pipe_file(path, data)
+
+
+_READ_TRIES = 3
+
+
 def read_bytes(uri: str, settings: StorageSettings, start: int = 0) -> bytes | None:
     """The bytes of the object at `uri` from offset `start`; None when it does not exist."""
     with storage_errors("read", uri, settings):
         fs, path = filesystem_for(uri, settings)
-        try:
-            with fs.open(path, "rb") as f:
-                f.seek(start)
-                data: bytes = f.read()
-                return data
-        except FileNotFoundError:
-            return None
+        tries = 0
+        while True:
+            try:
+                with fs.open(path, "rb") as f:
+                    f.seek(start)
+                    data: bytes = f.read()
+                    return data
+            except FileNotFoundError:
+                return None
+            except OSError as exc:
+                # s3fs: the object was replaced between opening and reading (a running
+                # attempt's log is rewritten at every flush); read the new one.
+                tries += 1
+                if exc.errno != errno.EBUSY or tries >= _READ_TRIES:
+                    raise
 
 
 def exists(uri: str, settings: StorageSettings) -> bool:

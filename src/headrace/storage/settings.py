@@ -85,6 +85,8 @@ class StorageSettings:
     s3: ObjectStoreSettings = field(default_factory=ObjectStoreSettings)
     minio: ObjectStoreSettings = field(default_factory=lambda: ObjectStoreSettings(path_style=True))
     gcs: ObjectStoreSettings = field(default_factory=ObjectStoreSettings)
+    log_flush_seconds: float = 5.0
+    """How often a running attempt's log is copied to its archive; 0: only when it ends."""
 
     def resolved_log_root(self) -> str:
         return self.log_root or f"{self.pipeline_root.rstrip('/')}/logs"
