@@ -1,4 +1,4 @@
-"""Settings whose pipeline root is a fresh bucket on the moto S3 server of tests/storage."""
+"""Settings whose pipeline root is a fresh bucket on an object-store server of tests/storage."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import boto3
 
 from headrace.config import Settings
-from tests.storage.conftest import ACCESS_KEY, SECRET_KEY
+from tests.storage.conftest import ACCESS_KEY, SECRET_KEY, new_gcs_bucket
 
 
 def s3_settings(home: Path, endpoint_url: str, **extra: object) -> Settings:
@@ -32,3 +32,10 @@ def s3_settings(home: Path, endpoint_url: str, **extra: object) -> Settings:
     return Settings.model_validate(
         {"home": home, "pipeline_root": f"s3://{bucket}/root", "s3": endpoint, **extra}
     )
+
+
+def gcs_settings(home: Path, endpoint_url: str) -> Settings:
+    """A new bucket on the GCS emulator at `endpoint_url`, and settings with it as the root."""
+    root = f"gs://{new_gcs_bucket(endpoint_url)}/root"
+    endpoint = {"endpoint_url": endpoint_url, "use_tls": False}
+    return Settings.model_validate({"home": home, "pipeline_root": root, "gcs": endpoint})

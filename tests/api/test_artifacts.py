@@ -1,5 +1,6 @@
-"""Artifacts through the API on a local and an S3 (moto) root: metadata and lineage, bytes with
-Range and preview caps, directory listings, and paths that would escape the artifact."""
+"""Artifacts through the API on a local, an S3 (moto) and a GCS (emulator) root: metadata and
+lineage, bytes with Range and preview caps, directory listings, and paths that would escape the
+artifact."""
 
 from __future__ import annotations
 
@@ -22,10 +23,10 @@ from headrace.service.runs import run_engine
 from headrace.store import Store
 from tests.api.artifact_pipelines import reporting
 from tests.api.conftest import API, error_of
-from tests.api.object_store import s3_settings
-from tests.storage.conftest import s3_endpoint
+from tests.api.object_store import gcs_settings, s3_settings
+from tests.storage.conftest import gcs_endpoint, s3_endpoint
 
-__all__ = ["s3_endpoint"]
+__all__ = ["gcs_endpoint", "s3_endpoint"]
 
 PAGE = b"# Report\n\nhello world\n"
 
@@ -87,7 +88,13 @@ def s3_served(tmp_path_factory: pytest.TempPathFactory, s3_endpoint: str) -> Ite
     yield from _serve(tmp, s3_settings(tmp / "home", s3_endpoint))
 
 
-@pytest.fixture(params=["file", "s3"])
+@pytest.fixture(scope="module")
+def gs_served(tmp_path_factory: pytest.TempPathFactory, gcs_endpoint: str) -> Iterator[Served]:
+    tmp = tmp_path_factory.mktemp("gs-root")
+    yield from _serve(tmp, gcs_settings(tmp / "home", gcs_endpoint))
+
+
+@pytest.fixture(params=["file", "s3", "gs"])
 def served(request: pytest.FixtureRequest) -> Served:
     value: Served = request.getfixturevalue(f"{request.param}_served")
     return value

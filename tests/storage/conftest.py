@@ -1,13 +1,17 @@
-"""A real S3-protocol server (moto in server mode) on 127.0.0.1, and settings that reach it."""
+"""Real object-store servers on 127.0.0.1: S3 (moto in server mode) and a GCS JSON-API
+emulator, and settings that reach them."""
 
 from __future__ import annotations
 
 import dataclasses
+import json
+import urllib.request
 import uuid
 from collections.abc import Iterator
 
 import boto3
 import pytest
+from gcp_storage_emulator.server import create_server
 from moto.server import ThreadedMotoServer
 
 from headrace.storage.settings import ObjectStoreSettings, StorageSettings
@@ -63,3 +67,38 @@ def storage(s3_endpoint: str, bucket: str) -> StorageSettings:
     """Both `s3://` and `minio://` reach the test server; the root is the test's bucket."""
     endpoint = endpoint_settings(s3_endpoint)
     return StorageSettings(pipeline_root=f"s3://{bucket}/root", s3=endpoint, minio=endpoint)
+
+
+@pytest.fixture(scope="session")
+def gcs_endpoint() -> Iterator[str]:
+    """The URL of a GCS emulator listening on 127.0.0.1 only."""
+    server = create_server("127.0.0.1", 0, in_memory=True)
+    server.start()
+    # The emulator has no accessor for the port the system chose.
+    host, port = server._api._httpd.server_address
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
+def new_gcs_bucket(endpoint_url: str) -> str:
+    """A fresh bucket on the emulator, made through the JSON API."""
+    name = f"hr-{uuid.uuid4().hex[:12]}"
+    request = urllib.request.Request(
+        f"{endpoint_url}/storage/v1/b?project=headrace-test",
+        data=json.dumps({"name": name}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 200
+    return name
+
+
+@pytest.fixture
+def gcs_storage(gcs_endpoint: str) -> StorageSettings:
+    """A `gs://` root in a fresh bucket on the emulator (no credentials: it takes none)."""
+    endpoint = ObjectStoreSettings(endpoint_url=gcs_endpoint, use_tls=False, timeout_seconds=10)
+    root = f"gs://{new_gcs_bucket(gcs_endpoint)}/root"
+    return StorageSettings(pipeline_root=root, gcs=endpoint)

@@ -72,17 +72,21 @@ EXECUTORS = {
 
 
 @pytest.mark.parametrize("executor_kind", sorted(EXECUTORS))
-@pytest.mark.parametrize("scheme", ["s3", "minio"])
+@pytest.mark.parametrize("scheme", ["s3", "minio", "gs"])
 def test_artifacts_live_in_the_bucket_and_logs_outlive_local_dirs(
+    request: pytest.FixtureRequest,
     tmp_path: Path,
     store: Store,
-    storage: StorageSettings,
-    bucket: str,
     python_envs: PythonEnvCache,
     executor_kind: str,
     scheme: str,
 ) -> None:
-    storage = storage.with_pipeline_root(f"{scheme}://{bucket}/root")
+    if scheme == "gs":
+        storage: StorageSettings = request.getfixturevalue("gcs_storage")
+        bucket = storage.pipeline_root.split("/")[2]
+    else:
+        bucket = request.getfixturevalue("bucket")
+        storage = request.getfixturevalue("storage").with_pipeline_root(f"{scheme}://{bucket}/root")
     executor = EXECUTORS[executor_kind](python_envs)
     run = _run(tmp_path, store, executor, remote_artifacts, storage)
     tasks = {t.name: t for t in store.list_tasks(run.id)}

@@ -72,11 +72,18 @@ def _gcs(endpoint: ObjectStoreSettings) -> fsspec.AbstractFileSystem:
     if endpoint.access_key_id is None and endpoint.endpoint_url:
         options["token"] = "anon"  # an emulator takes no credentials
     try:
-        return fsspec.filesystem("gcs", **options)
+        import gcsfs.core
     except ImportError as exc:
         raise StorageError(
             "gs:// storage needs the gcsfs package", "pip install 'headrace[gcs]'"
         ) from exc
+    if endpoint.endpoint_url:
+        # gcsfs's default class asks Google's gRPC control API for each bucket's layout
+        # (hierarchical or zonal), which an emulator or a GCS-compatible server does not
+        # answer: every operation would wait for its 60 s timeout. The core class speaks JSON.
+        fs: fsspec.AbstractFileSystem = gcsfs.core.GCSFileSystem(**options)
+        return fs
+    return fsspec.filesystem("gcs", **options)
 
 
 @contextlib.contextmanager
