@@ -287,6 +287,7 @@ def engine_child(cfg: dict[str, Any]) -> dict[str, Any]:
     loaded = load_pipeline(Path(cfg["pipeline"]))
     runs: list[dict[str, Any]] = []
     profile: dict[str, Any] | None = None
+    attempts_started = 0
     try:
         for i in range(cfg["warmup"] + cfg["runs"]):
             home = Path(tempfile.mkdtemp(dir=workdir, prefix="home-"))
@@ -298,20 +299,24 @@ def engine_child(cfg: dict[str, Any]) -> dict[str, Any]:
                 phases.times = {name: [] for name in phases.PHASES}
                 profiler = Profiler(interval=PROFILE_INTERVAL)
                 profiler.start()
+            cpu_before = _cpu_seconds(resource.RUSAGE_SELF)
             started = time.perf_counter()
             request = RunRequest(loaded, {}, str(home / "artifacts"), cache_enabled=False)
             run = create_run(store, request)
             final = run_engine(store, executor, home, cfg["max_parallel"]).execute(run.id)
             wall = time.perf_counter() - started
+            cpu = _cpu_seconds(resource.RUSAGE_SELF) - cpu_before
             if profiler is not None:
                 profiler.stop()
             if final.state is not RunState.SUCCEEDED:
                 raise SystemExit(f"run of {loaded.name} ended {final.state}: {final.error}")
             start_call, start_to_done = executor.take()
+            attempts_started += len(start_call)
             if i >= cfg["warmup"]:
                 runs.append(
                     {
                         "wall": wall,
+                        "engine_cpu": cpu,
                         "start_call_median": statistics.median(start_call),
                         "start_to_done_median": statistics.median(start_to_done),
                         "start_call_total": sum(start_call),
@@ -335,9 +340,16 @@ def engine_child(cfg: dict[str, Any]) -> dict[str, Any]:
         executor.shutdown()
     return {
         "runs": runs,
+        # Every task process (and the warm zygote, its start included) has been reaped by now.
+        "children_cpu_per_attempt": _cpu_seconds(resource.RUSAGE_CHILDREN) / attempts_started,
         "rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
         "profile": profile,
     }
+
+
+def _cpu_seconds(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
 
 
 def kfp_child(key: str, runs: int, workdir: Path) -> dict[str, Any]:
@@ -598,12 +610,17 @@ def build_report(
         "the done callback, (wall x slots - the sum of start→done) / tasks: the engine's share "
         "of the per-task overhead (the turn's SQL and commit, the event hand-off, the DAG "
         "walk); *start() call* is what `start()` costs the engine's thread. Medians over "
-        "tasks, then over runs (*outside the executor*: a mean over tasks).",
+        "tasks, then over runs (*outside the executor*: a mean over tasks). CPU time, which the "
+        "other load on a shared machine disturbs less than wall time: *engine CPU* is the "
+        "engine process's (all its threads: engine, executor, store) per task, a median over "
+        "runs; *task CPU* is that of every process the engine's executor started, per task, "
+        "over all runs of the workload (the warm-up run and the warm zygote's own start "
+        "included).",
         "",
         "| workload | executor | wall s | per-task ms (wall) | attempt span ms | engine gap ms "
         "| executor start→done ms | outside the executor ms | start() call ms "
-        "| engine peak RSS MB |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| engine CPU ms/task | task CPU ms/task | engine peak RSS MB |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for w in WORKLOADS:
         for kind in ("local", "warm"):
@@ -623,6 +640,8 @@ def build_report(
                 f"| {med('span_median'):.1f} | {med('gap_median'):.1f} "
                 f"| {med('start_to_done_median'):.1f} | {outside * 1000:.1f} "
                 f"| {med('start_call_median'):.2f} "
+                f"| {_med([x['engine_cpu'] for x in runs]) * 1000 / w.tasks:.1f} "
+                f"| {r['children_cpu_per_attempt'] * 1000:.1f} "
                 f"| {r['rss_kib'] * 1024 / 1e6:.0f} |"
             )
     profile = results.get(("W2", "profile"), {}).get("profile")
@@ -636,14 +655,14 @@ ENGINE_CATEGORIES = {
     "sql": "SQL: SQLAlchemy + sqlite3, statements and commits, all issuers",
     "store": "Store code around the SQL (records, id and time stamps)",
     "engine": "engine bookkeeping: DAG walk, inputs, placeholders, run layout",
-    "executor": "`executor.start()`: the attempt's thread started (executor code, threading)",
+    "executor": "`executor.start()`: the attempt handed to a worker thread",
     "other": "other (logging, json, protobuf, datetime)",
 }
 SQL_ISSUERS = {
     "_sqlite_on_begin": "`BEGIN IMMEDIATE` of each write transaction (the write lock)",
     "batch": "commit of the turn's transaction (`Store.batch`)",
-    "create_attempt": "`Store.create_attempt` (ORM add + flush)",
-    "finish_attempt": "`Store.finish_attempt` (ORM UPDATE)",
+    "create_attempt": "`Store.create_attempt` (Core INSERT)",
+    "finish_attempt": "`Store.finish_attempt` (Core UPDATE)",
     "update_tasks": "`Store.update_tasks` (the turn's merged task updates)",
     "create_tasks": "`Store.create_tasks` (loop iterations, tasks)",
 }
@@ -679,7 +698,7 @@ def profile_section(profile: dict[str, Any], max_parallel: int) -> list[str]:
         "engine thread: DAG walk, store records, other": (
             eng.get("engine", 0.0) + eng.get("store", 0.0) + eng.get("other", 0.0)
         ),
-        "engine thread: `executor.start()` (a thread per attempt)": eng.get("executor", 0.0),
+        "engine thread: `executor.start()` (hand-off to a worker thread)": eng.get("executor", 0.0),
     }
     summed = sum(parts.values()) or 1.0
     lines = [
@@ -754,6 +773,7 @@ def main() -> None:
     parser.add_argument("--max-parallel", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--skip-kfp-local", action="store_true")
     parser.add_argument("--only", default="W1,W2,W3,W4,W5,profile")
+    parser.add_argument("--executors", default="local,warm", help="which Headrace executors")
     args = parser.parse_args()
     only = set(args.only.split(","))
 
@@ -771,6 +791,8 @@ def main() -> None:
             if w.key not in only:
                 continue
             for kind in w.executors:
+                if kind not in args.executors.split(","):
+                    continue
                 results[(w.key, kind)] = measure_engine(w, kind, yaml, workdir, args)
             results[(w.key, "kfp")] = measure_kfp(w, workdir, args)
         if "profile" in only:

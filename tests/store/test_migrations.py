@@ -9,7 +9,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
 
 from headrace.store import Store
-from headrace.store._migrate import VERSION_TABLE, alembic_config
+from headrace.store._migrate import VERSION_TABLE, _head_revision, alembic_config
 from headrace.store._schema import Base
 
 # The newest revision in the history; every test below expects a store migrated to it.
@@ -160,3 +160,23 @@ def _stamp(url: str, revision: str) -> None:
             command.stamp(config, revision)
     finally:
         engine.dispose()
+
+
+def test_head_read_without_alembic_is_alembics_head() -> None:
+    # Store.connect skips Alembic when the database is at this revision.
+    assert _head_revision() == HEAD
+
+
+def test_connect_migrates_a_database_behind_head(empty_db_url: str) -> None:
+    engine = create_engine(empty_db_url)
+    try:
+        config = alembic_config()
+        with engine.connect() as conn:
+            config.attributes["connection"] = conn
+            with conn.begin():
+                command.upgrade(config, "0001")
+    finally:
+        engine.dispose()
+    assert _revision(empty_db_url) == "0001"
+    Store.connect(empty_db_url).close()
+    assert _revision(empty_db_url) == HEAD

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
+import queue
 import re
 import shutil
 import signal
@@ -40,6 +42,8 @@ from headrace.executors.python_env import LightweightCommand, PythonEnvCache, pa
 logger = logging.getLogger(__name__)
 
 _NOT_FOUND = re.compile(r"([^\s:]+): (?:command )?not found\s*$")
+_IDLE_WORKER_SECONDS = 10.0
+"""How long a worker thread waits for another job before it ends."""
 
 
 def accelerator_available() -> bool:
@@ -60,8 +64,53 @@ class Launch:
     canceled: Callable[[], bool]
 
 
+class Workers:
+    """Threads that run attempts and their log pumps, kept a while for the next ones.
+
+    Starting a thread makes its starter wait until the new thread runs: on a busy machine that
+    wait was the largest cost of `start()` on the engine's thread. A job goes to an idle worker,
+    or to a new one when none is idle, so jobs never wait for each other.
+    """
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+        self._jobs: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._idle = 0
+        """Workers waiting for a job that no submitted job has been promised to."""
+        self._numbers = itertools.count(1)
+
+    def submit(self, job: Callable[[], None]) -> None:
+        with self._lock:
+            spawn = self._idle == 0
+            if not spawn:
+                self._idle -= 1
+        self._jobs.put(job)
+        if spawn:
+            name = f"{self._name}-{next(self._numbers)}"
+            threading.Thread(target=self._work, name=name, daemon=True).start()
+
+    def _work(self) -> None:
+        while True:
+            try:
+                job = self._jobs.get(timeout=_IDLE_WORKER_SECONDS)
+            except queue.Empty:
+                with self._lock:
+                    if self._idle > 0:  # else a job is promised to the waiting workers: stay
+                        self._idle -= 1
+                        return
+                continue
+            try:
+                job()
+            except Exception:
+                logger.exception("a job of %s raised", self._name)
+            del job
+            with self._lock:
+                self._idle += 1
+
+
 class ProcessExecutor:
-    """Runs each attempt as a process group on this machine, one background thread per attempt."""
+    """Runs each attempt as a process group on this machine, on reused background threads."""
 
     def __init__(
         self, *, log_sink: LogSink | None = None, envs: PythonEnvCache, grace_seconds: float = 5.0
@@ -71,13 +120,14 @@ class ProcessExecutor:
         self.grace_seconds = grace_seconds
         self._attempts: set[_Attempt] = set()
         self._attempts_lock = threading.Lock()
+        self.workers = Workers(f"{type(self).__name__}-worker")
 
     def start(self, spec: AttemptSpec, done: DoneCallback) -> AttemptHandle:
         """Start the attempt in the background; done is called once, never from inside start."""
         attempt = _Attempt(self, spec, done)
         with self._attempts_lock:
             self._attempts.add(attempt)
-        attempt.thread.start()
+        self.workers.submit(attempt.main)
         return attempt
 
     def shutdown(self) -> None:
@@ -87,7 +137,7 @@ class ProcessExecutor:
         for attempt in attempts:
             attempt.cancel()
         for attempt in attempts:
-            attempt.thread.join(self.grace_seconds + 10)
+            attempt.ended.wait(self.grace_seconds + 10)
 
     def launch(self, launch: Launch, log: TaskLog) -> TaskProcess | AttemptOutcome:
         """Start the program; an outcome instead when it cannot start."""
@@ -122,9 +172,8 @@ class _Attempt:
         self.executor = executor
         self.spec = spec
         self.done = done
-        self.thread = threading.Thread(
-            target=self._main, name=f"attempt-{spec.task_path}-{spec.attempt_number}", daemon=True
-        )
+        self.ended = threading.Event()
+        """Set once the done callback has returned."""
         self._lock = threading.Lock()
         self._canceled = False
         self._process: TaskProcess | None = None
@@ -150,6 +199,12 @@ class _Attempt:
         )
         self._kill_timer.daemon = True
         self._kill_timer.start()
+
+    def main(self) -> None:
+        try:
+            self._main()
+        finally:
+            self.ended.set()
 
     def _main(self) -> None:
         try:
@@ -192,16 +247,21 @@ class _Attempt:
             self._process = started
             if self._canceled:
                 self._terminate()
-        pump = threading.Thread(
-            target=pump_output, args=(started.stdout, started.stderr, log), daemon=True
-        )
-        pump.start()
+        pumped = threading.Event()
+
+        def pump() -> None:
+            try:
+                pump_output(started.stdout, started.stderr, log)
+            finally:
+                pumped.set()
+
+        self.executor.workers.submit(pump)
         ended = started.wait()
         with self._lock:
             canceled = self._canceled
             if self._kill_timer is not None:
                 self._kill_timer.cancel()
-        pump.join(timeout=5)
+        pumped.wait(timeout=5)
         if ended.stderr_line is not None:
             log.line("stderr", ended.stderr_line.encode())
         if ended.notice is not None:

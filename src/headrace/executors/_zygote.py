@@ -34,6 +34,12 @@ _HEADER = struct.Struct("!I")
 EXECUTOR_MODULE = "kfp.dsl.executor_main"
 MODULE_FILE = "ephemeral_component.py"
 _STD = ("stdin", "stdout", "stderr")
+# A sys.modules entry the zygote moves to the end before each fork: what follows it in a child
+# was imported by the task. (Finding that by name would read every preloaded module's entry,
+# and each read writes a reference count on a page shared with the zygote, which copies it:
+# two scans of sys.modules were over half of a no-op task's page faults.)
+_FORK_MARK = "_headrace_zygote_fork_mark"
+_FORK_MARK_MODULE = types.ModuleType(_FORK_MARK)
 
 
 def send_message(sock: socket.socket, message: dict[str, Any], fds: Sequence[int] = ()) -> None:
@@ -145,6 +151,8 @@ class _Server:
             program_dir = tempfile.mkdtemp(prefix="tmp.", dir=tmp)
             with open(os.path.join(program_dir, MODULE_FILE), "wb") as module:
                 module.write(os.fsencode(message["source"]))
+            sys.modules.pop(_FORK_MARK, None)
+            sys.modules[_FORK_MARK] = _FORK_MARK_MODULE
             pid = os.fork()
         except OSError as exc:
             for fd in fds:
@@ -258,7 +266,6 @@ def _std_stream(fd: int, name: str, like: TextIO) -> io.TextIOWrapper:
 
 def _run(task: _Task) -> NoReturn:
     """Be the task: run kfp's executor as `python -m` would, then exit as the interpreter would."""
-    preloaded = set(sys.modules) - {"__main__", EXECUTOR_MODULE}
     _become(task)
     interrupted = False
     try:
@@ -273,7 +280,7 @@ def _run(task: _Task) -> NoReturn:
         sys.excepthook(type(exc), exc.with_traceback(tb), tb)
         interrupted = isinstance(exc, KeyboardInterrupt)
         code = 1
-    code = _finalize(code, preloaded)
+    code = _finalize(code)
     if interrupted:
         # Since Python 3.8 an uncaught KeyboardInterrupt ends the process by SIGINT.
         signal.signal(signal.SIGINT, signal.SIG_DFL)
@@ -290,16 +297,16 @@ def _exit_status(code: object) -> int:
     return 1
 
 
-def _finalize(code: int, preloaded: set[str]) -> int:
+def _finalize(code: int) -> int:
     """The observable part of interpreter shutdown, in its order; the exit status."""
     threading._shutdown()  # type: ignore[attr-defined]
     atexit._run_exitfuncs()
     # Tearing down the zygote's modules would write to (so copy) every page shared with it, at
-    # a cost above the task's: clear only the modules the task brought, last imported first and
-    # as the interpreter clears them, so that what their globals hold is finalized as it would be
-    # (an open file flushed and closed).
-    brought = [module for name, module in sys.modules.items() if name not in preloaded]
-    for module in reversed(brought):
+    # a cost above the task's: clear only the modules the task brought (its own __main__ and
+    # what it imported), last imported first and as the interpreter clears them, so that what
+    # their globals hold is finalized as it would be (an open file flushed and closed).
+    brought = _brought_modules()
+    for module in brought:
         namespace = getattr(module, "__dict__", None)
         if isinstance(namespace, dict):
             _clear_namespace(namespace)
@@ -312,6 +319,17 @@ def _finalize(code: int, preloaded: set[str]) -> int:
         except Exception:
             code = 120
     return code
+
+
+def _brought_modules() -> list[Any]:
+    """The modules the task imported, last first, then its __main__; none if the mark is gone."""
+    brought: list[Any] = []
+    for name in reversed(sys.modules):
+        if name == _FORK_MARK:
+            main = sys.modules.get("__main__")
+            return brought if main is None else [*brought, main]
+        brought.append(sys.modules[name])
+    return []
 
 
 def _clear_namespace(namespace: dict[str, Any]) -> None:

@@ -8,4 +8,4 @@ __all__ = ["LocalExecutor", "accelerator_available"]
 
 
 class LocalExecutor(ProcessExecutor):
-    """Runs each attempt as a process group on this machine, one background thread per attempt."""
+    """Runs each attempt as a process group on this machine, on reused background threads."""

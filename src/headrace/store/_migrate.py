@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import functools
+import re
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib.resources import files
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, inspect, text
 
 from headrace.store._engine import SQLITE_BEGIN_OPTION
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 VERSION_TABLE = "headrace_alembic_version"
 _LOCK_NAME = "headrace_migrate"
@@ -21,8 +23,13 @@ _PG_LOCK_KEY = zlib.crc32(_LOCK_NAME.encode())
 _MYSQL_LOCK_TIMEOUT_S = 600
 
 
+_REVISION = re.compile(r"^(down_revision|revision)\s*=\s*(None|\"[^\"]*\"|'[^']*')\s*$", re.M)
+
+
 def alembic_config() -> Config:
     """An Alembic config built in code: the scripts ship inside the package."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(files("headrace.store") / "migrations"))
     return config
@@ -30,6 +37,10 @@ def alembic_config() -> Config:
 
 def upgrade(engine: Engine) -> None:
     """Migrate to head; a no-op when already there."""
+    if _at_head(engine):
+        return
+    from alembic import command
+
     config = alembic_config()
     with engine.connect() as conn:
         if conn.dialect.name == "sqlite":
@@ -44,8 +55,47 @@ def upgrade(engine: Engine) -> None:
                 command.upgrade(config, "head")
 
 
+def _at_head(engine: Engine) -> bool:
+    """Whether the database is already at the newest schema, read without Alembic.
+
+    Importing Alembic and loading its scripts cost a CLI command more than its run often does,
+    and a database is at head on every start but its first. False (so Alembic decides) when
+    the history is anything but one line of revisions.
+    """
+    head = _head_revision()
+    if head is None:
+        return False
+    with engine.connect() as conn:
+        if not inspect(conn).has_table(VERSION_TABLE):
+            return False
+        rows = conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).all()
+    return [tuple(row) for row in rows] == [(head,)]
+
+
+@functools.cache
+def _head_revision() -> str | None:
+    """The newest revision of the packaged scripts if they form one line, else None."""
+    revisions: dict[str, str | None] = {}
+    for script in (files("headrace.store") / "migrations" / "versions").iterdir():
+        if not script.name.endswith(".py"):
+            continue
+        found = {m[1]: m[2] for m in _REVISION.finditer(script.read_text())}
+        if "revision" not in found or "down_revision" not in found:
+            return None
+        down = found["down_revision"]
+        revisions[found["revision"].strip("\"'")] = None if down == "None" else down.strip("\"'")
+    downs = [d for d in revisions.values() if d is not None]
+    heads = [r for r in revisions if r not in downs]
+    if len(heads) != 1 or len(set(downs)) != len(downs) or len(downs) != len(revisions) - 1:
+        return None
+    return heads[0]
+
+
 def schema_status(engine: Engine) -> str | None:
     """None when the database is at the newest schema, else what is wrong and what to run."""
+    from alembic.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory.from_config(alembic_config())
     head = script.get_current_head()
     with engine.connect() as conn:

@@ -16,6 +16,8 @@ from headrace.store._common import StoreBase, require, update_one
 from headrace.store._schema import AttemptRow, TaskRow
 from headrace.store.records import AttemptRecord, NewTask, TaskRecord, TaskUpdate
 
+_ATTEMPTS = cast(Table, AttemptRow.__table__)
+
 
 class TasksMixin(StoreBase):
     def create_task(self, new: NewTask) -> TaskRecord:
@@ -85,35 +87,36 @@ class TasksMixin(StoreBase):
         log_uri: str | None = None,
     ) -> AttemptRecord:
         """Record a RUNNING attempt that starts now."""
-        row = AttemptRow(
-            id=_common.new_id(),
-            task_id=task_id,
-            run_id=run_id,
-            number=number,
-            state=AttemptState.RUNNING.value,
-            exit_code=None,
-            log_path=log_path,
-            log_uri=log_uri,
-            error=None,
-            started_at=_common.now(),
-            finished_at=None,
-        )
+        values: dict[str, Any] = {
+            "id": _common.new_id(),
+            "task_id": task_id,
+            "run_id": run_id,
+            "number": number,
+            "state": AttemptState.RUNNING.value,
+            "exit_code": None,
+            "log_path": log_path,
+            "log_uri": log_uri,
+            "error": None,
+            "started_at": _common.now(),
+            "finished_at": None,
+        }
+        # Core statements, not the ORM's unit of work: the engine writes two per task attempt.
         with self._writing() as s:
-            s.add(row)
-            s.flush()  # in a batch, rows must reach the database in the order they are made
-        return _convert.attempt_record(row)
+            s.connection().execute(insert(_ATTEMPTS), values)
+        return AttemptRecord(**{**values, "state": AttemptState.RUNNING})
 
     def finish_attempt(
         self, attempt_id: str, state: AttemptState, exit_code: int | None, error: str | None
     ) -> None:
         """Close an attempt now with its outcome."""
         stmt = (
-            update(AttemptRow)
-            .where(AttemptRow.id == attempt_id)
+            update(_ATTEMPTS)
+            .where(_ATTEMPTS.c.id == attempt_id)
             .values(state=state.value, exit_code=exit_code, error=error, finished_at=_common.now())
         )
         with self._writing() as s:
-            update_one(s, stmt, "attempt", attempt_id)
+            if s.connection().execute(stmt).rowcount == 0:
+                raise NotFoundError(f"attempt {attempt_id!r} not found")
 
     def list_attempts(
         self, *, run_id: str | None = None, task_id: str | None = None
