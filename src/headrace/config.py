@@ -162,7 +162,10 @@ class Settings(BaseModel):
         default_factory=lambda: os.cpu_count() or 1, ge=1, description="a whole number, 1 or more"
     )
     lease_seconds: float = Field(15.0, gt=0, description="seconds, a number above 0")
-    executor: Literal["warm", "local"] = Field("warm", description="warm or local")
+    executor: Literal["warm", "local", "ray"] = Field("warm", description="warm, local or ray")
+    ray_address: str = Field(
+        "", description="a Ray address (head:6379, ray://head:10001) or empty: RAY_ADDRESS/local"
+    )
     namespace_cache_seconds: float = Field(
         5.0, ge=0, description="seconds, 0 or more (0: read namespace settings every time)"
     )

@@ -29,6 +29,7 @@ class WorkerOptions:
     concurrent_runs: int = 4
     lease_seconds: float = 15.0
     executor: str = "warm"
+    ray_address: str = ""
     poll_seconds: float = 0.5
     worker_id: str = field(
         default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
@@ -53,7 +54,9 @@ class Worker:
         self._store = store
         self._storage_for = storage_for
         self._options = options
-        self._executor = make_executor(options.executor, options.home, log_sink)
+        self._executor = make_executor(
+            options.executor, options.home, log_sink, ray_address=options.ray_address
+        )
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._engines: dict[str, RunEngine] = {}

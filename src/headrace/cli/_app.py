@@ -23,6 +23,7 @@ from headrace.service.namespaces import NamespaceSettings
 from headrace.service.runs import (
     RunRequest,
     caching_disabled_by_env,
+    check_executor_installed,
     create_run,
     make_executor,
     run_engine,
@@ -99,13 +100,21 @@ def run(
     name: Annotated[str | None, typer.Option("--name", help="Display name of the run.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Do not stream task logs.")] = False,
     executor: Annotated[
-        str | None, typer.Option("--executor", help="warm (default) or local.")
+        str | None, typer.Option("--executor", help="warm (default), local or ray.")
+    ] = None,
+    ray_address: Annotated[
+        str | None,
+        typer.Option("--ray-address", help="Ray cluster for --executor ray (head:6379)."),
     ] = None,
 ) -> None:
-    """Run a pipeline to completion on this machine."""
+    """Run a pipeline to completion (on this machine, or on a Ray cluster)."""
     settings = cli_settings(
-        executor=executor, pipeline_root=pipeline_root, max_parallel=max_parallel
+        executor=executor,
+        pipeline_root=pipeline_root,
+        max_parallel=max_parallel,
+        ray_address=ray_address,
     )
+    check_executor_installed(settings.executor)
     loaded = load_pipeline(pipeline, pipeline_name)
     values: dict[str, Any] = load_params_file(params_file) if params_file else {}
     values.update(parse_param_assignments(loaded.spec, param or []))
@@ -129,7 +138,9 @@ def run(
 def _execute(store: Store, settings: Settings, run_id: str, quiet: bool, max_parallel: int) -> None:
     """Execute a stored run with live progress; exit 1 unless it succeeds."""
     progress = RunProgress(console, quiet)
-    executor = make_executor(settings.executor, settings.home, progress.log_line)
+    executor = make_executor(
+        settings.executor, settings.home, progress.log_line, ray_address=settings.ray_address
+    )
     namespaces = NamespaceSettings(store, settings)
     engine = run_engine(
         store,

@@ -24,6 +24,7 @@ from headrace.spec.placeholders import (
     resolve_arguments,
     resolve_string,
 )
+from headrace.spec.placement import placement_for
 from headrace.spec.resources import parse_resources
 from headrace.spec.uris import local_path_for_uri
 from headrace.states import TaskKind
@@ -245,6 +246,7 @@ class ContainerLauncher:
             downloads=downloads,
             uploads=uploads,
             log_archive_uri=log_uri,
+            placement=placement_for(self._run.platform_spec, self._component(node).executor_label),
         )
         return Launch(record.id, weight, spec)
 

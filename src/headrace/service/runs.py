@@ -96,15 +96,31 @@ def create_run(store: Store, request: RunRequest) -> RunRecord:
     )
 
 
-def make_executor(kind: str, home: Path, log_sink: LogSink | None = None) -> Executor:
+def check_executor_installed(kind: str) -> None:
+    """Fail before a run is stored when the chosen executor's package is missing."""
+    if kind == "ray":
+        from headrace.executors.ray_tasks import import_ray
+
+        import_ray()
+
+
+def make_executor(
+    kind: str, home: Path, log_sink: LogSink | None = None, ray_address: str = ""
+) -> Executor:
     """The executor backend a setting names: `warm` (forked from pre-imported processes for
-    lightweight Python components, plain processes otherwise) or `local` (plain processes)."""
+    lightweight Python components, plain processes otherwise), `local` (plain processes) or
+    `ray` (one Ray task per attempt on the cluster at `ray_address`; empty: RAY_ADDRESS or a
+    Ray started on this machine)."""
+    if kind == "ray":
+        from headrace.executors.ray_tasks import RayExecutor
+
+        return RayExecutor(home=home, address=ray_address or None, log_sink=log_sink)
     envs = PythonEnvCache(home / "envs")
     if kind == "local":
         return LocalExecutor(log_sink=log_sink, envs=envs)
     if kind == "warm":
         return WarmExecutor(log_sink=log_sink, envs=envs)
-    raise ConfigError(f"unknown executor '{kind}'", "use --executor warm or --executor local")
+    raise ConfigError(f"unknown executor '{kind}'", "use --executor warm, local or ray")
 
 
 def run_engine(
