@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.live import Live
+from rich.markup import escape
 
 from headrace.cli._progress import RunProgress
 from headrace.cli._views import run_detail_json, run_json, runs_table, summary_table
@@ -342,7 +343,8 @@ def main() -> None:
     except HeadraceError as exc:
         if _State.debug:
             raise
-        err_console.print(f"[red]error:[/] {exc.message}", highlight=False)
+        # Messages are plain text: `headrace[ray]` is not console markup.
+        err_console.print(f"[red]error:[/] {escape(exc.message)}", highlight=False)
         if exc.hint:
-            err_console.print(f"  {exc.hint}", highlight=False)
+            err_console.print(f"  {exc.hint}", highlight=False, markup=False)
         raise SystemExit(2) from None
