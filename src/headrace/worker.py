@@ -7,7 +7,7 @@ import os
 import socket
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +30,8 @@ class WorkerOptions:
     lease_seconds: float = 15.0
     executor: str = "warm"
     ray_address: str = ""
+    secrets: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """Named secrets tasks read as environment variables (`[secrets.NAME]`)."""
     poll_seconds: float = 0.5
     worker_id: str = field(
         default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
@@ -113,6 +115,7 @@ class Worker:
             self._options.home,
             self._options.max_parallel,
             storage_for=self._storage_for,
+            secrets=self._options.secrets,
         )
         thread = threading.Thread(
             target=self._execute,

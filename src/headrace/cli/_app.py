@@ -150,6 +150,7 @@ def _execute(store: Store, settings: Settings, run_id: str, quiet: bool, max_par
         max_parallel,
         progress,
         storage_for=namespaces.storage_settings_for,
+        secrets=settings.secret_values(),
     )
     result: dict[str, Any] = {}
     finished = threading.Event()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -130,8 +130,12 @@ def run_engine(
     max_parallel: int,
     listener: EngineListener | None = None,
     storage_for: Callable[[str], StorageSettings] | None = None,
+    secrets: Mapping[str, Mapping[str, str]] | None = None,
 ) -> RunEngine:
     """An engine ready to execute stored runs; `storage_for(namespace)` says where a namespace's
-    artifacts and logs go (None: default endpoints)."""
-    options = EngineOptions(home=home, max_parallel=max_parallel, storage_for=storage_for)
+    artifacts and logs go (None: default endpoints); `secrets` are the named secrets tasks may
+    read as environment variables."""
+    options = EngineOptions(
+        home=home, max_parallel=max_parallel, storage_for=storage_for, secrets=secrets or {}
+    )
     return RunEngine(store, executor, options, listener)
