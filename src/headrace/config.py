@@ -188,7 +188,7 @@ class Settings(BaseModel):
     lease_seconds: float = Field(15.0, gt=0, description="seconds, a number above 0")
     executor: Literal["warm", "local", "ray"] = Field("warm", description="warm, local or ray")
     ray_address: str = Field(
-        "", description="a Ray address (head:6379, ray://head:10001) or empty: RAY_ADDRESS/local"
+        "", description="a Ray cluster address (head:6379) or empty: RAY_ADDRESS, else local"
     )
     namespace_cache_seconds: float = Field(
         5.0, ge=0, description="seconds, 0 or more (0: read namespace settings every time)"

@@ -64,3 +64,12 @@ def test_an_unknown_executor_is_refused_naming_the_choices(tmp_path: Path) -> No
     result = _headrace(tmp_path, "run", str(HELLO), "--executor", "spark")
     assert result.returncode == 2
     assert "warm, local or ray" in result.stderr
+
+
+def test_a_ray_client_address_is_refused_saying_why(tmp_path: Path) -> None:
+    result = _headrace(
+        tmp_path, "run", str(HELLO), "--executor", "ray", "--ray-address", "ray://head:10001"
+    )
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Ray Client cannot stream task logs" in " ".join(result.stderr.split())
+    assert not (tmp_path / "home" / "headrace.db").exists()

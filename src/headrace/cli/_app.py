@@ -24,7 +24,7 @@ from headrace.service.namespaces import NamespaceSettings
 from headrace.service.runs import (
     RunRequest,
     caching_disabled_by_env,
-    check_executor_installed,
+    check_executor_settings,
     create_run,
     make_executor,
     run_engine,
@@ -115,7 +115,7 @@ def run(
         max_parallel=max_parallel,
         ray_address=ray_address,
     )
-    check_executor_installed(settings.executor)
+    check_executor_settings(settings.executor, settings.ray_address)
     loaded = load_pipeline(pipeline, pipeline_name)
     values: dict[str, Any] = load_params_file(params_file) if params_file else {}
     values.update(parse_param_assignments(loaded.spec, param or []))

@@ -36,6 +36,18 @@ def import_ray() -> Any:
     return ray
 
 
+def check_ray_settings(address: str | None) -> Any:
+    """The ray module, once the package and the address are known to be usable."""
+    if address and address.startswith("ray://"):
+        raise ConfigError(
+            f"ray_address {address} is a Ray Client address, and Ray Client cannot stream "
+            "task logs back (streaming tasks are not supported through it)",
+            "run the Headrace worker where it can reach the cluster's GCS and use its "
+            "address (head:6379), or leave ray_address empty inside a Ray pod",
+        )
+    return import_ray()
+
+
 class RayExecutor:
     """Each attempt is one Ray task (never retried by Ray) that runs the program on its node.
 
@@ -52,7 +64,7 @@ class RayExecutor:
         log_sink: LogSink | None = None,
         grace_seconds: float = 5.0,
     ) -> None:
-        ray = import_ray()
+        ray = check_ray_settings(address)
         self._ray = ray
         self._owns_connection = not ray.is_initialized()
         if self._owns_connection:
@@ -67,8 +79,8 @@ class RayExecutor:
             except (ConnectionError, RuntimeError, ValueError) as exc:
                 raise ConfigError(
                     f"cannot connect to the Ray cluster at {address or '(local)'}: {exc}",
-                    "check ray_address (--ray-address, HEADRACE_RAY_ADDRESS), e.g. "
-                    "ray://head:10001 or head:6379, and that the cluster is up",
+                    "check ray_address (--ray-address, HEADRACE_RAY_ADDRESS), e.g. head:6379, "
+                    "and that the cluster is up",
                 ) from exc
         self.log_sink = log_sink
         self.envs_root = str(home / "envs")

@@ -96,12 +96,12 @@ def create_run(store: Store, request: RunRequest) -> RunRecord:
     )
 
 
-def check_executor_installed(kind: str) -> None:
-    """Fail before a run is stored when the chosen executor's package is missing."""
+def check_executor_settings(kind: str, ray_address: str = "") -> None:
+    """Fail before a run is stored when the chosen executor cannot work (package, address)."""
     if kind == "ray":
-        from headrace.executors.ray_tasks import import_ray
+        from headrace.executors.ray_tasks import check_ray_settings
 
-        import_ray()
+        check_ray_settings(ray_address or None)
 
 
 def make_executor(
