@@ -3,10 +3,12 @@
 import ipaddress
 import os
 import re
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
+import kfp
 from kfp import dsl, kubernetes
 from kfp.dsl import Dataset, Input, Output
 
@@ -14,9 +16,11 @@ from headrace.states import RunState
 from headrace.storage.filesystems import read_bytes
 from headrace.storage.logs import LogLocation, read_log
 from headrace.storage.settings import StorageSettings
+from tests.server.conftest import free_port
 from tests.storage.conftest import bucket, s3_endpoint, storage
 
-from .conftest import RayCluster, RayHarness
+from .conftest import RayCluster, RayHarness, wait_until
+from .pipelines import alive, sleeper
 
 __all__ = ["bucket", "s3_endpoint", "storage"]  # fixtures of the S3-protocol server
 
@@ -135,6 +139,50 @@ def test_headrace_run_executor_ray_runs_on_the_cluster(
 def _cli_env(tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HEADRACE_", "RAY_ADDRESS"))}
     return {**env, "HEADRACE_HOME": str(tmp_path / "home")}
+
+
+def test_a_server_on_ray_runs_and_terminates_a_kfp_client_run(
+    ray_cluster: RayCluster, tmp_path: Path
+) -> None:
+    port = free_port()
+    env = {
+        **_cli_env(tmp_path),
+        "HEADRACE_EXECUTOR": "ray",
+        "HEADRACE_RAY_ADDRESS": ray_cluster.cluster.address,
+        "HEADRACE_LEASE_SECONDS": "2",
+    }
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "headrace"), "server", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_until(lambda: _listening(port), 60, "the server to listen")
+        client = kfp.Client(host=f"http://127.0.0.1:{port}")
+        pid_file = tmp_path / "pid"
+        run = client.create_run_from_pipeline_func(
+            sleeper, arguments={"pid_file": str(pid_file)}, enable_caching=False
+        )
+        wait_until(lambda: pid_file.exists() and pid_file.read_text() != "", 90, "the task")
+        pids = [int(p) for p in pid_file.read_text().split()]
+        client.terminate_run(run.run_id)
+        wait_until(lambda: client.get_run(run.run_id).state == "CANCELED", 60, "CANCELED")
+        wait_until(lambda: not any(alive(pid) for pid in pids), 30, f"{pids} to end")
+        detail = client.get_run(run.run_id).run_details.task_details
+        (task,) = [t for t in detail if t.display_name == "write-pid-and-sleep"]
+        assert task.state == "CANCELED"
+    finally:
+        server.terminate()
+        server.wait(30)
+
+
+def _listening(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
 
 
 _LISTEN = re.compile(r"^LISTEN\s+\d+\s+\d+\s+(\S+):(\d+)\s.*pid=(\d+)")

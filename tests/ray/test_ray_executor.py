@@ -7,6 +7,7 @@ from kfp import dsl, kubernetes
 from headrace.states import AttemptState, RunState, TaskState
 
 from .conftest import NODE_CPUS, RayHarness, wait_until
+from .pipelines import alive, sleeper
 
 
 @dsl.component
@@ -83,32 +84,6 @@ def test_a_node_selector_no_node_matches_fails_at_once(harness: RayHarness) -> N
     assert "labelled zone=mars" in (task.error or "")
 
 
-@dsl.component
-def write_pid_and_sleep(pid_file: str) -> None:
-    import os
-    import subprocess
-    import time
-
-    # A grandchild of the Ray worker: only the end of the whole process group stops it.
-    child = subprocess.Popen(["sleep", "600"])
-    with open(pid_file, "w") as handle:
-        handle.write(f"{os.getpid()} {child.pid}")
-    time.sleep(600)
-
-
-@dsl.pipeline
-def sleeper(pid_file: str):
-    write_pid_and_sleep(pid_file=pid_file).set_caching_options(False)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
-
-
 def test_terminating_a_run_stops_its_ray_task_and_the_program(
     harness: RayHarness, tmp_path: Path
 ) -> None:
@@ -116,11 +91,11 @@ def test_terminating_a_run_stops_its_ray_task_and_the_program(
     started = harness.start(sleeper, {"pid_file": str(pid_file)})
     wait_until(lambda: pid_file.exists() and pid_file.read_text() != "", 60, "the task to start")
     pids = [int(p) for p in pid_file.read_text().split()]
-    assert all(_alive(pid) for pid in pids)
+    assert all(alive(pid) for pid in pids)
     started.engine.cancel()
     run = started.wait()
     assert run.state is RunState.CANCELED
-    wait_until(lambda: not any(_alive(pid) for pid in pids), 30, f"the processes {pids} to end")
+    wait_until(lambda: not any(alive(pid) for pid in pids), 30, f"the processes {pids} to end")
 
 
 @dsl.component
@@ -166,4 +141,4 @@ def test_losing_the_node_under_a_task_retries_it_on_the_other_node(
     assert f"Ray node {node_id} at 127.0.0.1 died" in Path(attempts[0].log_path).read_text()
     assert harness.node_ids(run.id)[1] != node_id
     first_pid = int(marker.read_text())
-    wait_until(lambda: not _alive(first_pid), 30, "the first attempt's process to end")
+    wait_until(lambda: not alive(first_pid), 30, "the first attempt's process to end")
