@@ -1,9 +1,9 @@
 """Ends a task's process group when the Ray worker that started it dies without saying so.
 
 Run as `python _ray_guard.py PGID GRACE_SECONDS` with a pipe on stdin (by path, importing
-nothing from Headrace, so that it starts fast). The
-worker writes `done` when the task ended normally; end-of-file without it means the worker was
-killed (ray.cancel(force=True), a node going away), so the group gets SIGTERM, then SIGKILL.
+nothing from Headrace, so that it starts fast). The worker writes `done` when the task ended
+normally; end-of-file without it means the worker was killed (ray.cancel(force=True), a node
+going away), so the group gets SIGTERM, then SIGKILL after the grace period.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ the driver needs: first where it runs, then batches of log lines as they come, l
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import queue
 import shutil
@@ -14,7 +15,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,17 +111,16 @@ class _Guarded:
             stdin=subprocess.PIPE,
             start_new_session=True,
         )
-        self._lock = threading.Lock()
 
     def signal(self, sig: signal.Signals) -> None:
         self._process.signal(sig)
 
     def wait(self) -> ProcessExit:
         ended = self._process.wait()
-        with self._lock:
-            stdin = self._guard.stdin
-            if stdin is not None and not stdin.closed:
+        stdin = self._guard.stdin
+        if stdin is not None:
+            with contextlib.suppress(OSError):  # a guard that is gone has nothing to hear
                 stdin.write(b"done\n")
                 stdin.close()
-        self._guard.wait(timeout=10)
+        self._guard.wait(timeout=10)  # the guard's first process exits at once (it forks)
         return ended
