@@ -111,6 +111,7 @@ class RayHarness:
     store: Store
     cluster: RayCluster
     storage: StorageSettings | None = None
+    secrets: dict[str, dict[str, str]] = field(default_factory=dict)
     compiled: int = 0
 
     @property
@@ -143,6 +144,7 @@ class RayHarness:
             self.tmp / "home",
             max_parallel,
             storage_for=(lambda _ns: storage) if storage is not None else None,
+            secrets=self.secrets,
         )
         started = Started(record.id, engine, executor, threading.Thread(target=lambda: None))
 

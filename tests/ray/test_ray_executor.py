@@ -142,3 +142,45 @@ def test_losing_the_node_under_a_task_retries_it_on_the_other_node(
     assert harness.node_ids(run.id)[1] != node_id
     first_pid = int(marker.read_text())
     wait_until(lambda: not alive(first_pid), 30, "the first attempt's process to end")
+
+
+@dsl.component
+def waits_to_be_heard(go_file: str) -> str:
+    import os
+    import time
+
+    print("ready", flush=True)
+    # Ends only once the test has read "ready" in the driver's log: the line came back live.
+    for _ in range(1200):
+        if os.path.exists(go_file):
+            return os.environ["DB_PASSWORD"]
+        time.sleep(0.1)
+    raise SystemExit("nobody read the log while the task ran")
+
+
+@dsl.pipeline
+def live_log(go_file: str):
+    task = waits_to_be_heard(go_file=go_file).set_caching_options(False)
+    kubernetes.use_secret_as_env(
+        task, secret_name="db", secret_key_to_env={"password": "DB_PASSWORD"}
+    )
+
+
+def test_log_lines_reach_the_driver_while_the_task_runs_with_its_secrets(
+    harness: RayHarness, tmp_path: Path
+) -> None:
+    go = tmp_path / "go"
+    harness.secrets = {"db": {"password": "s3cret"}}
+    started = harness.start(live_log, {"go_file": str(go)})
+
+    def heard() -> bool:
+        attempts = harness.store.list_attempts(run_id=started.run_id)
+        logs = [Path(a.log_path) for a in attempts]
+        return any(log.exists() and "ready\n" in log.read_text() for log in logs)
+
+    wait_until(heard, 60, "'ready' in the driver's log")
+    go.touch()
+    run = started.wait()
+    assert run.state is RunState.SUCCEEDED, run.error
+    (task,) = [t for t in harness.store.list_tasks(run.id) if t.name == "waits-to-be-heard"]
+    assert task.outputs["Output"] == "s3cret"
