@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HEADRACE_HOME ?= $(CURDIR)/.headrace
 export HEADRACE_HOME
 
-.PHONY: install run test lint typecheck unit bench bench-run bench-server clean
+.PHONY: install run test lint typecheck unit bench bench-run bench-server bench-ray clean
 
 install: $(STAMP)
 
@@ -49,6 +49,10 @@ bench-run: install
 
 bench-server: install
 	$(BIN)/python bench/server.py --output docs/benchmarks.md
+
+# Issue 7's table: W2 and W3 on a two-node Ray cluster on this machine vs the local executor.
+bench-ray: install
+	$(BIN)/python bench/ray_cluster.py --output docs/benchmarks.md
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -25,6 +25,7 @@ from pydantic import (
     SecretStr,
     TypeAdapter,
     ValidationError,
+    model_validator,
 )
 
 from headrace.errors import ConfigError
@@ -135,12 +136,35 @@ class EndpointSettings(BaseModel):
 
 
 class Credentials(BaseModel):
-    """A named secret (`[secrets.NAME]` in the config file) that namespaces refer to by name."""
+    """A named secret (`[secrets.NAME]` in the config file): storage credentials that namespaces
+    refer to, and/or any other keys that tasks read as environment variables (kfp-kubernetes
+    `use_secret_as_env` / `use_config_map_as_env` name the secret and the key)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="allow", frozen=True)
 
-    access_key_id: str = Field(description="an access key id")
-    secret_access_key: SecretStr = Field(description="the secret access key")
+    access_key_id: str = Field("", description="an access key id")
+    secret_access_key: SecretStr = Field(SecretStr(""), description="the secret access key")
+
+    @model_validator(mode="after")
+    def _string_values(self) -> Credentials:
+        for key, value in (self.model_extra or {}).items():
+            if not isinstance(value, str):
+                raise ValueError(f"{key}: a secret's values are strings, not {value!r}")
+        return self
+
+    def held_keys(self) -> list[str]:
+        """The keys this secret holds, storage credentials first."""
+        known = [k for k in ("access_key_id", "secret_access_key") if self.value(k)]
+        return known + sorted(self.model_extra or {})
+
+    def value(self, key: str) -> str | None:
+        """One key's value; None when the secret has no such key."""
+        if key == "secret_access_key":
+            return self.secret_access_key.get_secret_value() or None
+        if key == "access_key_id":
+            return self.access_key_id or None
+        found = (self.model_extra or {}).get(key)
+        return found if isinstance(found, str) else None
 
 
 class Settings(BaseModel):
@@ -162,7 +186,10 @@ class Settings(BaseModel):
         default_factory=lambda: os.cpu_count() or 1, ge=1, description="a whole number, 1 or more"
     )
     lease_seconds: float = Field(15.0, gt=0, description="seconds, a number above 0")
-    executor: Literal["warm", "local"] = Field("warm", description="warm or local")
+    executor: Literal["warm", "local", "ray"] = Field("warm", description="warm, local or ray")
+    ray_address: str = Field(
+        "", description="a Ray cluster address (head:6379) or empty: RAY_ADDRESS, else local"
+    )
     namespace_cache_seconds: float = Field(
         5.0, ge=0, description="seconds, 0 or more (0: read namespace settings every time)"
     )
@@ -194,6 +221,13 @@ class Settings(BaseModel):
             gcs=self.gcs.object_store(),
             log_flush_seconds=self.log_flush_seconds,
         )
+
+    def secret_values(self) -> dict[str, dict[str, str]]:
+        """Every named secret's keys and values, for tasks that read them as variables."""
+        return {
+            name: {key: secret.value(key) or "" for key in secret.held_keys()}
+            for name, secret in self.secrets.items()
+        }
 
     def origin(self, name: str) -> Origin:
         """Where the value of a setting (`max_parallel`, `minio.endpoint_url`) came from."""
@@ -356,7 +390,7 @@ def _read_table(
             if not isinstance(fields, dict):
                 raise ConfigError(
                     f"config file {path}: secrets.{secret} must be a table ([secrets.{secret}])",
-                    "give it access_key_id and secret_access_key",
+                    "give it keys with string values (access_key_id, secret_access_key, ...)",
                 )
             yield f"secrets.{secret}", (fields, origin)
         return
@@ -384,7 +418,7 @@ def _scalar_leaves() -> list[str]:
 def _leaf_names(settings: Settings) -> list[str]:
     names = _scalar_leaves()
     for secret in sorted(settings.secrets):
-        names.extend(f"secrets.{secret}.{field}" for field in Credentials.model_fields)
+        names.extend(f"secrets.{secret}.{key}" for key in settings.secrets[secret].held_keys())
     return names
 
 
@@ -394,7 +428,7 @@ _ADAPTERS: dict[str, TypeAdapter[Any]] = {}
 def _adapter(name: str) -> tuple[TypeAdapter[Any], str]:
     head, _, rest = name.partition(".")
     if head == "secrets":
-        return TypeAdapter(Credentials), "a table with access_key_id and secret_access_key"
+        return TypeAdapter(Credentials), "a table of string keys and values"
     model: type[BaseModel] = EndpointSettings if rest else Settings
     info = model.model_fields[rest or head]
     if name not in _ADAPTERS:
@@ -438,7 +472,10 @@ def _put(nested: dict[str, Any], name: str, value: object) -> None:
 
 def _get(settings: Settings, name: str) -> Any:
     value: Any = settings
-    for part in name.split("."):
+    parts = name.split(".")
+    if parts[0] == "secrets" and len(parts) == 3 and parts[2] != "access_key_id":
+        return MASK  # a secret's values are shown masked, but for the (public) access key id
+    for part in parts:
         value = value[part] if isinstance(value, dict) else getattr(value, part)
     return value
 

@@ -7,7 +7,7 @@ import os
 import socket
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +29,9 @@ class WorkerOptions:
     concurrent_runs: int = 4
     lease_seconds: float = 15.0
     executor: str = "warm"
+    ray_address: str = ""
+    secrets: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """Named secrets tasks read as environment variables (`[secrets.NAME]`)."""
     poll_seconds: float = 0.5
     worker_id: str = field(
         default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
@@ -53,7 +56,9 @@ class Worker:
         self._store = store
         self._storage_for = storage_for
         self._options = options
-        self._executor = make_executor(options.executor, options.home, log_sink)
+        self._executor = make_executor(
+            options.executor, options.home, log_sink, ray_address=options.ray_address
+        )
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._engines: dict[str, RunEngine] = {}
@@ -110,6 +115,7 @@ class Worker:
             self._options.home,
             self._options.max_parallel,
             storage_for=self._storage_for,
+            secrets=self._options.secrets,
         )
         thread = threading.Thread(
             target=self._execute,

@@ -55,7 +55,7 @@ def test_config_show_warns_about_unknown_variables(cli: Cli) -> None:
 @pytest.mark.parametrize(
     ("env", "config", "named"),
     [
-        ({"HEADRACE_EXECUTOR": "ray"}, "", "HEADRACE_EXECUTOR"),
+        ({"HEADRACE_EXECUTOR": "spark"}, "", "HEADRACE_EXECUTOR"),
         ({}, "max_parallel = 'lots'\n", "config.toml"),
     ],
 )
@@ -72,9 +72,9 @@ def test_bad_value_exits_2_naming_the_source(
 def test_bad_flag_value_exits_2_naming_the_flag(cli: Cli, tmp_path: Path) -> None:
     pipeline = tmp_path / "p.yaml"
     pipeline.write_text("{}")
-    result = cli("run", str(pipeline), "--executor", "ray")
+    result = cli("run", str(pipeline), "--executor", "spark")
     assert result.returncode == 2
-    assert "--executor" in result.stderr and "warm or local" in result.stderr
+    assert "--executor" in result.stderr and "warm, local or ray" in result.stderr
 
 
 def test_doctor_passes_on_a_fresh_home(cli: Cli) -> None:

@@ -124,7 +124,7 @@ def test_effective_lists_every_value_with_secrets_masked(home: Path) -> None:
         ("env", "max_parallel", "many", "whole number"),
         ("file", "max_parallel", "0", "whole number"),
         ("flag", "max_parallel", "-1", "whole number"),
-        ("env", "executor", "ray", "warm or local"),
+        ("env", "executor", "spark", "warm, local or ray"),
         ("file", "minio.use_tls", '"maybe"', "true or false"),
         ("flag", "pipeline_root", "ftp://x/y", "s3://"),
         ("env", "key_prefix", "{namespace}/{task}", "{run_id}"),

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.live import Live
+from rich.markup import escape
 
 from headrace.cli._progress import RunProgress
 from headrace.cli._views import run_detail_json, run_json, runs_table, summary_table
@@ -23,6 +24,7 @@ from headrace.service.namespaces import NamespaceSettings
 from headrace.service.runs import (
     RunRequest,
     caching_disabled_by_env,
+    check_executor_settings,
     create_run,
     make_executor,
     run_engine,
@@ -99,7 +101,11 @@ def run(
     name: Annotated[str | None, typer.Option("--name", help="Display name of the run.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Do not stream task logs.")] = False,
     executor: Annotated[
-        str | None, typer.Option("--executor", help="warm (default) or local.")
+        str | None, typer.Option("--executor", help="warm (default), local or ray.")
+    ] = None,
+    ray_address: Annotated[
+        str | None,
+        typer.Option("--ray-address", help="Ray cluster for --executor ray (head:6379)."),
     ] = None,
     namespace: Annotated[
         str,
@@ -109,10 +115,14 @@ def run(
         ),
     ] = DEFAULT_NAMESPACE,
 ) -> None:
-    """Run a pipeline to completion on this machine."""
+    """Run a pipeline to completion (on this machine, or on a Ray cluster)."""
     settings = cli_settings(
-        executor=executor, pipeline_root=pipeline_root, max_parallel=max_parallel
+        executor=executor,
+        pipeline_root=pipeline_root,
+        max_parallel=max_parallel,
+        ray_address=ray_address,
     )
+    check_executor_settings(settings.executor, settings.ray_address)
     loaded = load_pipeline(pipeline, pipeline_name)
     values: dict[str, Any] = load_params_file(params_file) if params_file else {}
     values.update(parse_param_assignments(loaded.spec, param or []))
@@ -139,7 +149,9 @@ def run(
 def _execute(store: Store, settings: Settings, run_id: str, quiet: bool, max_parallel: int) -> None:
     """Execute a stored run with live progress; exit 1 unless it succeeds."""
     progress = RunProgress(console, quiet)
-    executor = make_executor(settings.executor, settings.home, progress.log_line)
+    executor = make_executor(
+        settings.executor, settings.home, progress.log_line, ray_address=settings.ray_address
+    )
     namespaces = NamespaceSettings(store, settings)
     engine = run_engine(
         store,
@@ -148,6 +160,7 @@ def _execute(store: Store, settings: Settings, run_id: str, quiet: bool, max_par
         max_parallel,
         progress,
         storage_for=namespaces.storage_settings_for,
+        secrets=settings.secret_values(),
     )
     result: dict[str, Any] = {}
     finished = threading.Event()
@@ -341,7 +354,8 @@ def main() -> None:
     except HeadraceError as exc:
         if _State.debug:
             raise
-        err_console.print(f"[red]error:[/] {exc.message}", highlight=False)
+        # Messages are plain text: `headrace[ray]` is not console markup.
+        err_console.print(f"[red]error:[/] {escape(exc.message)}", highlight=False)
         if exc.hint:
-            err_console.print(f"  {exc.hint}", highlight=False)
+            err_console.print(f"  {exc.hint}", highlight=False, markup=False)
         raise SystemExit(2) from None

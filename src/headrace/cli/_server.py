@@ -52,6 +52,8 @@ def _worker(store: Store, settings: Settings, concurrent_runs: int) -> Worker:
         concurrent_runs=concurrent_runs,
         lease_seconds=settings.lease_seconds,
         executor=settings.executor,
+        ray_address=settings.ray_address,
+        secrets=settings.secret_values(),
     )
     return Worker(
         store, options, storage_for=NamespaceSettings(store, settings).storage_settings_for

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from headrace.spec.placeholders import (
     resolve_arguments,
     resolve_string,
 )
+from headrace.spec.placement import placement_for, secret_env
 from headrace.spec.resources import parse_resources
 from headrace.spec.uris import local_path_for_uri
 from headrace.states import TaskKind
@@ -60,8 +61,10 @@ class ContainerLauncher:
         spec: Any,
         layout: RunLayout,
         write_task: Callable[[str, TaskUpdate], None],
+        secrets: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
         self._store = store
+        self._secrets = secrets or {}
         self._write_task = write_task
         self._run = run
         self._spec = spec
@@ -209,6 +212,8 @@ class ContainerLauncher:
         """Record the next attempt of a container task; the engine starts it once committed."""
         attempt = node.attempts
         container = self._executor_spec(node).container
+        placement = placement_for(self._run.platform_spec, self._component(node).executor_label)
+        secret_vars = secret_env(node.path, placement.env_from, self._secrets)
         attempt_dir = self._layout.attempt_dir(node.task_id, attempt)
         executor_input = self._executor_input(node, attempt_dir)
         downloads, uploads = _transfers(
@@ -218,6 +223,7 @@ class ContainerLauncher:
         ctx = self._context(node, staged)
         argv = resolve_arguments([*container.command, *container.args], executor_input, ctx)
         env = {e.name: resolve_string(e.value, executor_input, ctx) for e in container.env}
+        env.update(secret_vars)
         env["KFP_RETRY_INDEX"] = str(attempt)
         log_path = self._layout.log_path(node.task_id, attempt)
         log_uri = self._layout.log_archive_uri(node.path, node.task_id, attempt)
@@ -245,6 +251,7 @@ class ContainerLauncher:
             downloads=downloads,
             uploads=uploads,
             log_archive_uri=log_uri,
+            placement=placement,
         )
         return Launch(record.id, weight, spec)
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
@@ -18,6 +18,8 @@ class EngineOptions:
     storage_for: Callable[[str], StorageSettings] | None = None
     """A namespace's endpoints, log root and key prefix (the run's own pipeline root replaces
     the default). None: a local setup with default endpoints (callers with settings pass them)."""
+    secrets: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """Named secrets (`[secrets.NAME]`): what tasks read with use_secret_as_env and kin."""
 
 
 @dataclass(frozen=True)

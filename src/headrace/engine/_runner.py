@@ -80,7 +80,9 @@ class RunEngine(DagWalker):
             run.id,
             run.namespace,
         )
-        self._launcher = ContainerLauncher(self._store, run, loaded.spec, layout, self._write_task)
+        self._launcher = ContainerLauncher(
+            self._store, run, loaded.spec, layout, self._write_task, self._options.secrets
+        )
         self._tree = StoredTree(self._store.list_tasks(run.id))
         with self._store.batch():
             root = self._root(run)

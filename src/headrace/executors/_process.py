@@ -52,6 +52,7 @@ class PopenProcess:
         assert proc.stdout is not None and proc.stderr is not None
         self.stdout: IO[bytes] = proc.stdout
         self.stderr: IO[bytes] = proc.stderr
+        self.pid = proc.pid
         self._proc = proc
         self._lock = threading.Lock()
         self._reaped = False

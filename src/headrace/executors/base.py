@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from headrace.spec.placement import Placement
 from headrace.spec.resources import Resources
 from headrace.storage.settings import StorageSettings
 
@@ -43,6 +44,8 @@ class AttemptSpec:
     """Output artifacts uploaded when the attempt succeeds (directories recursively)."""
     log_archive_uri: str | None = None
     """Where the log is copied when the attempt ends, however it ends."""
+    placement: Placement = field(default_factory=Placement)
+    """Node constraints from the kfp-kubernetes platform spec (used by cluster executors)."""
 
 
 @dataclass(frozen=True)

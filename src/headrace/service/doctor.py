@@ -157,10 +157,24 @@ def check_python_envs(settings: Settings) -> Check:
     return Check("python environments", True, f"{envs} is writable")
 
 
+def _check_ray(settings: Settings) -> Check:
+    """The Ray executor needs the ray package; the cluster is reached when a run starts."""
+    from headrace.executors.ray_tasks import INSTALL_HINT
+
+    try:
+        import ray
+    except ImportError:
+        return Check("executor ray", False, "the ray package is not installed", INSTALL_HINT)
+    where = settings.ray_address or "RAY_ADDRESS, else a Ray started on this machine"
+    return Check("executor ray", True, f"ray {ray.__version__}; cluster: {where}")
+
+
 def check_executor(settings: Settings) -> Check:
     """The local executor needs nothing; the warm one must fork a probe task from a zygote."""
     if settings.executor == "local":
         return Check("executor local", True, "tasks run as plain local processes")
+    if settings.executor == "ray":
+        return _check_ray(settings)
     from headrace.executors import AttemptOutcome, AttemptSpec, PythonEnvCache, WarmExecutor
     from headrace.service._doctor_probe import probe_argv
 

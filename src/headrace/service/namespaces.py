@@ -134,6 +134,12 @@ def effective_storage(
                 "settings of this process",
                 f"add [secrets.{secret_name}] to the config file of every Headrace process",
             )
+        if not secret.access_key_id or not secret.secret_access_key.get_secret_value():
+            raise ConfigError(
+                f"namespace {namespace!r} uses the secret {secret_name!r} as storage "
+                "credentials, but it has no access_key_id and secret_access_key",
+                f"add both keys to [secrets.{secret_name}]",
+            )
         fields["access_key_id"] = secret.access_key_id
         fields["secret_access_key"] = secret.secret_access_key.get_secret_value()
     endpoint: ObjectStoreSettings = replace(storage.endpoint(scheme), **fields)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -116,15 +116,31 @@ def create_run(
     )
 
 
-def make_executor(kind: str, home: Path, log_sink: LogSink | None = None) -> Executor:
+def check_executor_settings(kind: str, ray_address: str = "") -> None:
+    """Fail before a run is stored when the chosen executor cannot work (package, address)."""
+    if kind == "ray":
+        from headrace.executors.ray_tasks import check_ray_settings
+
+        check_ray_settings(ray_address or None)
+
+
+def make_executor(
+    kind: str, home: Path, log_sink: LogSink | None = None, ray_address: str = ""
+) -> Executor:
     """The executor backend a setting names: `warm` (forked from pre-imported processes for
-    lightweight Python components, plain processes otherwise) or `local` (plain processes)."""
+    lightweight Python components, plain processes otherwise), `local` (plain processes) or
+    `ray` (one Ray task per attempt on the cluster at `ray_address`; empty: RAY_ADDRESS or a
+    Ray started on this machine)."""
+    if kind == "ray":
+        from headrace.executors.ray_tasks import RayExecutor
+
+        return RayExecutor(home=home, address=ray_address or None, log_sink=log_sink)
     envs = PythonEnvCache(home / "envs")
     if kind == "local":
         return LocalExecutor(log_sink=log_sink, envs=envs)
     if kind == "warm":
         return WarmExecutor(log_sink=log_sink, envs=envs)
-    raise ConfigError(f"unknown executor '{kind}'", "use --executor warm or --executor local")
+    raise ConfigError(f"unknown executor '{kind}'", "use --executor warm, local or ray")
 
 
 def run_engine(
@@ -134,8 +150,12 @@ def run_engine(
     max_parallel: int,
     listener: EngineListener | None = None,
     storage_for: Callable[[str], StorageSettings] | None = None,
+    secrets: Mapping[str, Mapping[str, str]] | None = None,
 ) -> RunEngine:
     """An engine ready to execute stored runs; `storage_for(namespace)` says where a namespace's
-    artifacts and logs go (None: default endpoints)."""
-    options = EngineOptions(home=home, max_parallel=max_parallel, storage_for=storage_for)
+    artifacts and logs go (None: default endpoints); `secrets` are the named secrets tasks may
+    read as environment variables."""
+    options = EngineOptions(
+        home=home, max_parallel=max_parallel, storage_for=storage_for, secrets=secrets or {}
+    )
     return RunEngine(store, executor, options, listener)
