@@ -208,8 +208,7 @@ class _Attempt:
 
     def _main(self) -> None:
         try:
-            with live_log_uploads(self.spec):
-                outcome = self._run()
+            outcome = self._run()
         except Exception as exc:
             logger.exception("attempt of task %s failed inside Headrace", self.spec.task_path)
             outcome = AttemptOutcome(
@@ -230,7 +229,9 @@ class _Attempt:
         spec = self.spec
         log = TaskLog(spec.log_path, self.executor.log_sink, spec.task_path)
         try:
-            return self._run_logged(log)
+            # Started once the log file exists, so the uploads hold it open from the first line.
+            with live_log_uploads(spec):
+                return self._run_logged(log)
         finally:
             log.close()
 

@@ -123,6 +123,9 @@ class LiveLogUpload:
         self._thread = threading.Thread(target=self._loop, name="headrace-log-flush", daemon=True)
 
     def start(self) -> None:
+        """Open the log now (if it exists) so that removing it later loses nothing, then flush."""
+        if self._local.exists():
+            self._file = self._local.open("rb")
         self._thread.start()
 
     def stop(self) -> None:
