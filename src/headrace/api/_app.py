@@ -16,6 +16,7 @@ from headrace.api.routes import (
     pipelines,
     recurring_runs,
     runs,
+    tasks,
 )
 from headrace.config import Settings
 from headrace.store import Store
@@ -49,7 +50,16 @@ def create_app(
         settings=settings,
     )
     install_error_handlers(app)
-    for module in (healthz, pipelines, experiments, runs, logs, recurring_runs, namespaces):
+    for module in (
+        healthz,
+        pipelines,
+        experiments,
+        runs,
+        tasks,
+        logs,
+        recurring_runs,
+        namespaces,
+    ):
         app.include_router(module.router, prefix=PREFIX)
     app.add_middleware(BodyLimit, limit=max_body_bytes)
     return app
