@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from headrace.api._context import ApiContext
 from headrace.api._errors import BodyLimit, install_error_handlers
 from headrace.api.routes import (
+    artifacts,
     experiments,
     healthz,
     logs,
@@ -57,6 +58,7 @@ def create_app(
         runs,
         tasks,
         logs,
+        artifacts,
         recurring_runs,
         namespaces,
     ):

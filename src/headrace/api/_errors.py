@@ -16,7 +16,7 @@ from headrace.errors import ConflictError, HeadraceError, NotFoundError
 log = logging.getLogger(__name__)
 
 # gRPC codes (google.rpc.Code) for each HTTP status we answer with.
-_GRPC_CODES = {400: 3, 404: 5, 409: 6, 413: 8, 405: 12, 500: 13}
+_GRPC_CODES = {400: 3, 404: 5, 409: 6, 413: 8, 405: 12, 416: 11, 500: 13}
 _STATUS = {NotFoundError: 404, ConflictError: 409}
 
 

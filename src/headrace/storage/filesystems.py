@@ -10,7 +10,7 @@ from typing import Any
 import fsspec
 from fsspec.implementations.local import LocalFileSystem
 
-from headrace.errors import StorageError
+from headrace.errors import HeadraceError, StorageError
 from headrace.storage.settings import ObjectStoreSettings, Scheme, StorageSettings, scheme_of
 
 
@@ -83,7 +83,7 @@ def storage_errors(action: str, uri: str, settings: StorageSettings) -> Iterator
     """Turn any failure of `action` on `uri` into a StorageError naming the endpoint."""
     try:
         yield
-    except StorageError:
+    except HeadraceError:  # already says what is wrong (a StorageError, a bad path)
         raise
     except Exception as exc:
         scheme: Scheme = scheme_of(uri)

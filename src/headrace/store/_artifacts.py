@@ -4,13 +4,23 @@ from __future__ import annotations
 
 from sqlalchemy import Select, select
 
-from headrace.states import TaskState
+from headrace.errors import NotFoundError
+from headrace.states import TaskKind, TaskState
 from headrace.store import _common, _convert
 from headrace.store._common import StoreBase
 from headrace.store._schema import ArtifactEventRow, ArtifactRow, RunRow, TaskRow
-from headrace.store.records import ArtifactRecord, LineageRecord, NewArtifact, TaskRecord
+from headrace.store.records import (
+    ArtifactLink,
+    ArtifactRecord,
+    LineageRecord,
+    NewArtifact,
+    TaskRecord,
+)
 
 DIRECTIONS = ("INPUT", "OUTPUT")
+
+# Tasks that really produce or consume artifacts; DAG-like tasks only pass them through.
+_LEAF_KINDS = (TaskKind.CONTAINER.value, TaskKind.IMPORTER.value)
 
 
 class ArtifactsMixin(StoreBase):
@@ -59,6 +69,36 @@ class ArtifactsMixin(StoreBase):
         with self._read.begin() as s:
             row = s.scalars(stmt).first()
             return _convert.artifact_record(row) if row is not None else None
+
+    def get_artifact(self, artifact_id: str) -> ArtifactRecord:
+        with self._read.begin() as s:
+            row = s.scalars(select(ArtifactRow).where(ArtifactRow.id == artifact_id)).first()
+            if row is None:
+                raise NotFoundError(f"artifact {artifact_id!r} not found")
+            return _convert.artifact_record(row)
+
+    def artifact_links(self, artifact_id: str) -> list[ArtifactLink]:
+        """The container and importer tasks that produced (OUTPUT first) and consumed it."""
+        stmt = (
+            select(ArtifactEventRow, TaskRow.name, TaskRow.run_id, RunRow.namespace)
+            .join(TaskRow, TaskRow.id == ArtifactEventRow.task_id)
+            .join(RunRow, RunRow.id == TaskRow.run_id)
+            .where(ArtifactEventRow.artifact_id == artifact_id, TaskRow.kind.in_(_LEAF_KINDS))
+            .order_by(ArtifactEventRow.direction.desc(), ArtifactEventRow.seq)
+        )
+        with self._read.begin() as s:
+            return [
+                ArtifactLink(
+                    task_id=event.task_id,
+                    task_name=name,
+                    run_id=run_id,
+                    namespace=namespace,
+                    direction=event.direction,
+                    key=event.key,
+                    position=event.position,
+                )
+                for event, name, run_id, namespace in s.execute(stmt)
+            ]
 
     def list_artifacts(self, run_id: str) -> list[ArtifactRecord]:
         """A run's artifacts in creation order."""

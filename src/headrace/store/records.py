@@ -219,6 +219,19 @@ class LineageRecord:
 
 
 @dataclass(frozen=True)
+class ArtifactLink:
+    """A task (container or importer) that produced (OUTPUT) or consumed (INPUT) an artifact."""
+
+    task_id: str
+    task_name: str
+    run_id: str
+    namespace: str
+    direction: str
+    key: str
+    position: int
+
+
+@dataclass(frozen=True)
 class PipelineRecord:
     id: str
     namespace: str
