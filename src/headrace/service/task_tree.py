@@ -10,7 +10,6 @@ from headrace.service.run_queries import get_run
 from headrace.states import TaskKind, TaskState
 from headrace.store import Store
 from headrace.store.records import (
-    ArtifactRecord,
     AttemptRecord,
     LineageRecord,
     RunRecord,
@@ -79,9 +78,9 @@ def task_details(store: Store, run_id: str, task_id: str) -> TaskDetails:
     return TaskDetails(task, counts, store.list_attempts(task_id=task.id), events)
 
 
-def run_artifacts(store: Store, run_id: str) -> list[ArtifactRecord]:
-    """Artifacts the run's tasks produced, in creation order."""
-    return store.list_artifacts(get_run(store, run_id).id)
+def run_outputs(store: Store, run_id: str) -> list[LineageRecord]:
+    """Artifacts the run's tasks output, also those reused from the cache (made by other runs)."""
+    return store.run_output_events(get_run(store, run_id).id)
 
 
 def run_progress(store: Store, run_id: str) -> tuple[RunRecord, dict[str, int]]:

@@ -103,9 +103,10 @@ def get_progress(context: Context, run_id: str) -> RunProgress:
     response_model_exclude_none=True,
 )
 def list_run_artifacts(context: Context, run_id: str) -> ListRunArtifactsResponse:
-    """The artifacts a run produced, with their metadata (metrics for comparisons)."""
-    found = task_tree.run_artifacts(context.store, run_id)
-    return ListRunArtifactsResponse(artifacts=[_artifact(a.name, a) for a in found])
+    """The artifacts a run's tasks output (cache hits too), with their metadata: the metrics
+    that comparisons show."""
+    found = task_tree.run_outputs(context.store, run_id)
+    return ListRunArtifactsResponse(artifacts=[_artifact(e.key, e.artifact) for e in found])
 
 
 def _node(task: TaskRecord, child_states: dict[str, int] | None) -> TaskNode:

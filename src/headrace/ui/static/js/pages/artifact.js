@@ -14,7 +14,12 @@ export async function artifactPage(main, { artifact_id: artifactId }) {
       "div",
       { class: "page-head" },
       h("h1", {}, info.name, " ", h("span", { class: "muted" }, info.type)),
-      h("div", { class: "actions" }, h("a", { class: "button", href: contentUrl(info), download: "" }, "Download")),
+      h(
+        "div",
+        { class: "actions" },
+        // Metadata-only artifacts (metrics) have no bytes; directories are listed in the preview.
+        info.is_dir === false ? h("a", { class: "button", href: contentUrl(info), download: "" }, "Download") : null,
+      ),
     ),
     h(
       "dl",

@@ -60,13 +60,13 @@ export async function comparePage(main) {
   );
 }
 
-/** Every number and string a run's Metrics artifacts logged, keyed "artifact.metric". */
+/** Every number and string a run's Metrics outputs logged, keyed "output.metric". */
 function metricValues(artifacts) {
   const values = {};
   for (const a of artifacts) {
     if (a.type !== "system.Metrics") continue;
     for (const [k, v] of Object.entries(a.metadata || {})) {
-      if (k !== "display_name") values[`${a.name}.${k}`] ??= v;
+      if (k !== "display_name") values[`${a.key}.${k}`] ??= v;
     }
   }
   return values;

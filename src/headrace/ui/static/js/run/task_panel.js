@@ -56,7 +56,10 @@ export function taskPanel(box, { runId, taskId, onClose }) {
   }
 
   function attempts(detail) {
-    if (!detail.attempts.length) return h("p", { class: "empty" }, "Not started yet.");
+    if (!detail.attempts.length) {
+      const why = detail.task.state === "CACHED" ? "None: its outputs were reused from the cache." : "Not started yet.";
+      return h("p", { class: "empty" }, why);
+    }
     return h(
       "table",
       { class: "grid" },
