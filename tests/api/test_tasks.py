@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from headrace.states import TaskKind, TaskState
 from headrace.store import Store
 from headrace.store.records import NewRun, NewTask, TaskUpdate
-from headrace.ui import mount_ui
+from headrace.ui import STATIC_DIR, mount_ui
 from tests.api.conftest import API, error_of
 
 
@@ -111,3 +111,11 @@ def test_ui_pages_fall_back_to_the_app_and_api_paths_stay_json(sqlite_api: TestC
     assert "no such path" in error_of(sqlite_api.get(f"{API}/no-such-thing"), 404)
     assert sqlite_api.get("/static/js/none.js").status_code == 404
     assert sqlite_api.get(f"{API}/healthz").status_code == 200
+
+
+def test_index_preloads_every_module_of_the_app() -> None:
+    # Without it the browser finds modules one import level at a time (a slower first render).
+    index = (STATIC_DIR / "index.html").read_text()
+    modules = sorted(p.relative_to(STATIC_DIR).as_posix() for p in STATIC_DIR.rglob("*.js"))
+    missing = [m for m in modules if m != "js/main.js" and f'href="/static/{m}"' not in index]
+    assert not missing, f"add <link rel=modulepreload> for {missing} to index.html"

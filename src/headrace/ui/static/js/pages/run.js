@@ -12,9 +12,9 @@ const FINAL = ["SUCCEEDED", "SKIPPED", "FAILED", "CANCELED"];
 
 export async function runPage(main, { run_id: runId }, page) {
   const q = query();
-  let run = await get(`/runs/${runId}`, { view: "BASIC" });
+  const [loaded, roots] = await Promise.all([get(`/runs/${runId}`, { view: "BASIC" }), get(`/runs/${runId}/tasks`)]);
+  let run = loaded;
   const ir = irOf(run.pipeline_spec);
-  const roots = await get(`/runs/${runId}/tasks`);
   const root = roots.tasks[0] || { kind: "ROOT", task_id: null, name: run.display_name };
   const level = q.level && root.task_id ? (await get(`/runs/${runId}/tasks/${q.level}`)).task : root;
   const trail = await ancestors(runId, level);
@@ -68,10 +68,16 @@ export async function runPage(main, { run_id: runId }, page) {
     : null;
   onLeave(() => panel?.stop());
 
-  async function refresh() {
+  async function refresh(known) {
+    if (!root.task_id) {
+      // No worker has started the run yet: draw it again once its root task exists.
+      if ((await get(`/runs/${runId}/tasks`)).tasks.length) navigate(location.pathname + location.search, { replace: true });
+    }
     const [fresh, counts] = await Promise.all([
-      get(`/runs/${runId}`, { view: "BASIC" }),
+      known || get(`/runs/${runId}`, { view: "BASIC" }),
       get(`/runs/${runId}/progress`),
+      root.task_id ? view.refresh() : null,
+      panel?.refresh(),
     ]);
     run = fresh;
     const key = `${run.state} ${run.storage_state} ${run.finished_at}`;
@@ -80,20 +86,15 @@ export async function runPage(main, { run_id: runId }, page) {
     head.dataset.key = key;
     head.dataset.tasks = JSON.stringify(counts.task_states);
     progress.textContent = summary(counts.task_states);
-    if (!root.task_id) {
-      if ((await get(`/runs/${runId}/tasks`)).tasks.length) navigate(location.pathname + location.search, { replace: true });
-      return;
-    }
-    await Promise.all([view.refresh(), panel?.refresh()]);
   }
 
-  await refresh();
+  await refresh(run);
   let timer = null;
   const tick = async () => {
     if (!isCurrent(page)) return;
     const wasFinal = FINAL.includes(run.state);
     try {
-      await refresh();
+      await refresh(run);
     } catch (error) {
       toast(error.message, "error");
     }
