@@ -38,29 +38,30 @@ def _loop_run(store: Store, spec: dict[str, Any], iterations: int) -> dict[str, 
 
 
 def test_levels_page_iterations_in_index_order_with_child_state_counts(
-    sqlite_api: TestClient, adder_spec: dict[str, Any]
+    api: TestClient, adder_spec: dict[str, Any]
 ) -> None:
-    store: Store = sqlite_api.app.state.context.store  # type: ignore[attr-defined]
+    # On every backend: the paging and counting SQL must hold on each.
+    store: Store = api.app.state.context.store  # type: ignore[attr-defined]
     ids = _loop_run(store, adder_spec, 10)
-    top = sqlite_api.get(f"{API}/runs/{ids['run']}/tasks").json()
+    top = api.get(f"{API}/runs/{ids['run']}/tasks").json()
     assert [t["task_id"] for t in top["tasks"]] == [ids["root"]]
-    level = sqlite_api.get(f"{API}/runs/{ids['run']}/tasks", params={"parent_id": ids["root"]})
+    level = api.get(f"{API}/runs/{ids['run']}/tasks", params={"parent_id": ids["root"]})
     by_name = {t["name"]: t for t in level.json()["tasks"]}
     assert by_name["first"]["state"] == "CACHED"  # the UI sees CACHED, unlike run_details
     assert by_name["loop"]["iteration_count"] == 10
     assert by_name["loop"]["child_states"] == {"SUCCEEDED": 5, "FAILED": 1, "PENDING": 4}
-    page = sqlite_api.get(
+    page = api.get(
         f"{API}/runs/{ids['run']}/tasks", params={"parent_id": ids["loop"], "page_size": 4}
     ).json()
     assert [t["iteration_index"] for t in page["tasks"]] == [0, 1, 2, 3]
     assert page["total_size"] == 10
     assert page["tasks"][0]["child_states"] == {"SUCCEEDED": 1}
-    rest = sqlite_api.get(
+    rest = api.get(
         f"{API}/runs/{ids['run']}/tasks",
         params={"parent_id": ids["loop"], "page_size": 4, "page_token": page["next_page_token"]},
     ).json()
     assert [t["iteration_index"] for t in rest["tasks"]] == [4, 5, 6, 7]
-    failed = sqlite_api.get(
+    failed = api.get(
         f"{API}/runs/{ids['run']}/tasks",
         params={"parent_id": ids["loop"], "state": ["FAILED", "PENDING"]},
     ).json()

@@ -53,6 +53,7 @@ def test_upload_start_from_form_watch_live_read_logs_and_preview_artifacts(
     expect(page.locator('g.node[data-task="for-loop-2"]')).to_have_attribute(
         "aria-label", re.compile("3/3 done"), timeout=LONG
     )
+    expect(page.locator(".run-head h1")).to_contain_text("SUCCEEDED", timeout=LONG)
     assert page.evaluate("window.sameDocument") is True
 
     report = page.locator('g.node[data-task="report"]')
@@ -118,6 +119,8 @@ def test_runs_list_filters_and_compare_two_runs(
     high = start_run(server, demo_pipeline, "cmp-high", accuracy=0.9)
     assert wait_for_run(server, low) == wait_for_run(server, high) == "SUCCEEDED"
     page.goto(f"{server}/runs")
+    expect(page.locator("table.runs")).to_contain_text("cmp-high")
+    screenshot(page, "runs")
     page.fill("input[name=q]", "cmp-")
     page.get_by_role("button", name="Search").click()
     expect(page.locator("table.runs tbody tr")).to_have_count(2)
@@ -126,7 +129,6 @@ def test_runs_list_filters_and_compare_two_runs(
     expect(page.locator("table.runs")).to_contain_text("No runs match")
     page.select_option("select[name=state]", "SUCCEEDED")
     expect(page.locator("table.runs tbody tr")).to_have_count(2)
-    screenshot(page, "runs")
     page.get_by_label("Select cmp-low").check()
     page.get_by_label("Select cmp-high").check()
     page.get_by_role("button", name=re.compile("Compare selected")).click()

@@ -61,7 +61,7 @@ export async function runPage(main, { run_id: runId }, page) {
           ir,
           container: level,
           open,
-          selectedName: () => null,
+          selectedTaskId: q.task,
         });
   const panel = q.task
     ? taskPanel(panelBox, { runId, taskId: q.task, onClose: () => setQuery({ task: "" }) })
@@ -94,7 +94,7 @@ export async function runPage(main, { run_id: runId }, page) {
     if (!isCurrent(page)) return;
     const wasFinal = FINAL.includes(run.state);
     try {
-      await refresh(run);
+      await refresh();
     } catch (error) {
       toast(error.message, "error");
     }

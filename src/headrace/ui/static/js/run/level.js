@@ -25,15 +25,16 @@ export function progressNote(counts, total) {
  * A DAG level (root, sub-DAG or iteration `container`): draws its component's graph and
  * returns {refresh()} that re-reads the children's states. `open(record)` is called on a task.
  */
-export function dagLevel(box, { runId, ir, container, open, selectedName }) {
+export function dagLevel(box, { runId, ir, container, open, selectedTaskId }) {
   const dag = dagOf(ir, container.kind === "ROOT" ? "root" : container.component_name);
   if (!dag || !dag.nodes.length) {
     replace(box, h("p", { class: "empty" }, "This component has no tasks to draw."));
     return { refresh: async () => {} };
   }
   let records = new Map();
+  let selectedName = null;
   const graph = drawGraph(dag, {
-    selected: selectedName,
+    selected: () => selectedName,
     onSelect: (node) => {
       const record = records.get(node.id);
       if (record) open(record);
@@ -44,6 +45,7 @@ export function dagLevel(box, { runId, ir, container, open, selectedName }) {
   async function refresh() {
     const page = await get(`/runs/${runId}/tasks`, { parent_id: container.task_id, page_size: 500 });
     records = new Map(page.tasks.map((t) => [t.name, t]));
+    selectedName = page.tasks.find((t) => t.task_id === selectedTaskId)?.name ?? null;
     const statuses = {};
     for (const [name, t] of records) {
       let note = "";

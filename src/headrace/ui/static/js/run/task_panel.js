@@ -10,12 +10,17 @@ const LIVE_MS = 1500;
 export function taskPanel(box, { runId, taskId, onClose }) {
   let logAttempt = null;
   let logTimer = null;
+  let drawn = null;
   const logBox = h("pre", { class: "log", tabindex: 0, "aria-label": "Log" });
   const logHead = h("div", { class: "log-head" });
 
   async function refresh() {
     const detail = await get(`/runs/${runId}/tasks/${taskId}`);
     const t = detail.task;
+    // Redraw only on a change: polling must not reset scrolling and focus in the panel.
+    const key = JSON.stringify([t.state, t.finished_at, detail.attempts, detail.output_artifacts.length, t.child_states]);
+    if (key === drawn) return t;
+    drawn = key;
     const leaf = t.kind === "CONTAINER" || t.kind === "IMPORTER";
     replace(
       box,
@@ -38,15 +43,16 @@ export function taskPanel(box, { runId, taskId, onClose }) {
       ),
       section("Inputs", params(detail.inputs), artifacts(detail.input_artifacts)),
       section("Outputs", params(detail.outputs), artifacts(detail.output_artifacts)),
+      leaf ? section("Attempts", attempts(detail)) : null,
+      leaf && detail.attempts.length ? section("Logs", logHead, logBox) : null,
       leaf && detail.command
-        ? section(
-            "Command",
-            detail.image ? h("p", {}, "Image: ", h("code", {}, detail.image)) : null,
+        ? h(
+            "details",
+            { class: "panel-section" },
+            h("summary", {}, "Command", detail.image ? ` (image ${detail.image})` : ""),
             h("pre", { class: "command" }, detail.command.join(" ")),
           )
         : null,
-      leaf ? section("Attempts", attempts(detail)) : null,
-      leaf && detail.attempts.length ? section("Logs", logHead, logBox) : null,
     );
     if (leaf && detail.attempts.length) {
       const latest = detail.attempts[detail.attempts.length - 1].number;
@@ -125,7 +131,8 @@ function fact(label, content) {
 }
 
 function section(title, ...content) {
-  return h("section", { class: "panel-section" }, h("h3", {}, title), ...content);
+  const shown = content.filter(Boolean);
+  return h("section", { class: "panel-section" }, h("h3", {}, title), shown.length ? shown : h("p", { class: "muted" }, "None."));
 }
 
 function params(values) {
