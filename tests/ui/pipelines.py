@@ -2,7 +2,7 @@
 """A pipeline with what the UI shows: a slow task, a loop, Markdown and metrics artifacts."""
 
 from kfp import dsl
-from kfp.dsl import ClassificationMetrics, Markdown, Metrics, Output
+from kfp.dsl import HTML, ClassificationMetrics, Markdown, Metrics, Output
 
 
 @dsl.component(base_image="python:3.11")
@@ -31,10 +31,13 @@ def report(
     summary: Output[Markdown],
     metrics: Output[Metrics],
     classes: Output[ClassificationMetrics],
+    page: Output[HTML],
 ) -> None:
     with open(summary.path, "w") as f:
         f.write(f"# Report\n\nThe word is **{word}**.\n\n- one\n- two\n")
         f.write("\n<script>alert(1)</script>\n")
+    with open(page.path, "w") as f:
+        f.write("<h1 id='title'>Page</h1><script>document.title = 'ran'</script>")
     metrics.log_metric("accuracy", accuracy)
     metrics.log_metric("loss", round(1 - accuracy, 3))
     classes.log_confusion_matrix(["cat", "dog"], [[8, 2], [1, 9]])

@@ -80,6 +80,40 @@ def test_upload_start_from_form_watch_live_read_logs_and_preview_artifacts(
     page.locator(".task-panel").get_by_role("link", name="metrics").click()
     expect(page.locator("table.metrics")).to_contain_text("accuracy")
     expect(page.locator("table.metrics")).to_contain_text("0.7")
+    page.go_back()
+    page.locator('g.node[data-task="report"]').click()
+    page.locator(".task-panel").get_by_role("link", name="page", exact=True).click()
+    frame = page.locator("iframe.html-preview")
+    expect(frame).to_have_attribute("sandbox", "")
+    expect(page.frame_locator("iframe.html-preview").locator("#title")).to_have_text("Page")
+    # sandbox="" keeps the artifact's script from running (it would have added a <title>).
+    assert page.frame_locator("iframe.html-preview").locator("title").count() == 0
+
+
+def test_terminate_retry_archive_and_delete_a_run(
+    page: Page, server: str, demo_pipeline: str, tmp_path: Path
+) -> None:
+    gate = tmp_path / "gate"
+    run_id = start_run(server, demo_pipeline, "to-stop", seconds=120.0, gate=str(gate))
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.goto(f"{server}/runs/{run_id}")
+    wait = page.locator('g.node[data-task="wait"]')
+    expect(wait).to_have_attribute("data-state", "RUNNING", timeout=LONG)
+    page.get_by_role("button", name="Terminate").click()
+    head = page.locator(".run-head h1")
+    expect(head).to_contain_text("CANCELED", timeout=LONG)
+    expect(wait).to_have_attribute("data-state", "CANCELED")
+    gate.write_text("open")
+    page.get_by_role("button", name="Retry").click()
+    expect(head).to_contain_text("SUCCEEDED", timeout=LONG)
+    expect(wait).to_have_attribute("data-state", "SUCCEEDED")
+    page.get_by_role("button", name="Archive").click()
+    expect(page.get_by_role("button", name="Restore")).to_be_visible()
+    archived = httpx.get(f"{server}{API}/runs/{run_id}", params={"view": "BASIC"}).json()
+    assert archived["storage_state"] == "ARCHIVED"
+    page.get_by_role("button", name="Delete").click()
+    page.wait_for_url(re.compile(r"/runs$"))
+    assert httpx.get(f"{server}{API}/runs/{run_id}").status_code == 404
 
 
 def test_loop_expands_into_iterations_and_urls_are_shareable(
