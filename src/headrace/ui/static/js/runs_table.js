@@ -18,6 +18,19 @@ export const RUN_STATES = [
  * Draw the runs table into `box`. `options`: experimentId, extraPredicates, experiments (id -> name),
  * and the view state {state, q, sort, archived} (kept in the URL by the caller through onChange).
  */
+// Pipeline names by id, read once while the app is open (pipelines cannot be renamed):
+// list items carry only ids.
+const pipelineNames = new Map();
+
+function pipelineLink(pipelineId, versionId) {
+  const link = h("a", { href: `/pipelines/${pipelineId}?version=${versionId}` }, pipelineId.slice(0, 8));
+  if (!pipelineNames.has(pipelineId)) pipelineNames.set(pipelineId, get(`/pipelines/${pipelineId}`).catch(() => null));
+  pipelineNames.get(pipelineId).then((p) => {
+    if (p) link.textContent = p.display_name;
+  });
+  return link;
+}
+
 export function runsTable(box, options) {
   const view = { sort: "created_at desc", ...options.view };
   const tokens = [undefined];
@@ -45,7 +58,7 @@ export function runsTable(box, options) {
     ...Object.entries({ display_name: "Name", state: "State" }).map(sortHeader),
     h("th", { scope: "col" }, "Duration"),
     h("th", { scope: "col" }, "Experiment"),
-    h("th", { scope: "col" }, "Pipeline version"),
+    h("th", { scope: "col" }, "Pipeline"),
     ...Object.entries({ created_at: "Created", finished_at: "Finished" }).map(sortHeader),
   );
 
@@ -147,11 +160,7 @@ export function runsTable(box, options) {
         "td",
         {},
         versionRef?.pipeline_id
-          ? h(
-              "a",
-              { href: `/pipelines/${versionRef.pipeline_id}?version=${run.pipeline_version_id}` },
-              run.pipeline_version_id.slice(0, 8),
-            )
+          ? pipelineLink(versionRef.pipeline_id, run.pipeline_version_id)
           : "—",
       ),
       h("td", {}, when(run.created_at)),

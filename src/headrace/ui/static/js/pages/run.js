@@ -178,11 +178,14 @@ function drawHead(head, run) {
       fact("Run id", h("code", {}, id)),
       fact("Created", when(run.created_at)),
       fact("Duration", duration(runStart(run), run.finished_at)),
-      run.experiment_id ? fact("Experiment", h("a", { href: `/experiments/${run.experiment_id}` }, run.experiment_id.slice(0, 8))) : null,
+      run.experiment_id ? fact("Experiment", named(h("a", { href: `/experiments/${run.experiment_id}` }, run.experiment_id.slice(0, 8)), `/experiments/${run.experiment_id}`)) : null,
       run.pipeline_version_reference?.pipeline_id
         ? fact(
             "Pipeline",
-            h("a", { href: `/pipelines/${run.pipeline_version_reference.pipeline_id}?version=${run.pipeline_version_id}` }, "version"),
+            named(
+              h("a", { href: `/pipelines/${run.pipeline_version_reference.pipeline_id}?version=${run.pipeline_version_id}` }, "pipeline"),
+              `/pipelines/${run.pipeline_version_reference.pipeline_id}`,
+            ),
           )
         : null,
       run.recurring_run_id ? fact("Recurring run", h("a", { href: `/recurring/${run.recurring_run_id}` }, run.recurring_run_id.slice(0, 8))) : null,
@@ -206,6 +209,16 @@ function drawHead(head, run) {
     ),
   );
   head.dataset.state = run.state;
+}
+
+/** `link` with the display name of the resource at `path`, once read (ids until then). */
+function named(link, path) {
+  get(path)
+    .then((found) => {
+      link.textContent = found.display_name;
+    })
+    .catch(() => {});
+  return link;
 }
 
 function fact(labelText, content) {
