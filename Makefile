@@ -62,7 +62,7 @@ bench-server: install
 
 # Run details (1,000 and 5,000 tasks) and the runs list (100,000 runs): first render, bytes.
 bench-ui: install browser
-	$(BIN)/python bench/ui.py --output docs/benchmarks.md
+	$(BIN)/python bench/ui.py --output docs/benchmarks.md --screenshot docs/screenshots/loop-progress.png
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -13,6 +13,7 @@ For contrast, the v2beta1 `GET /runs/{id}` (every task, as the Kubeflow UI loads
 and weighed for the same runs.
 
 Usage: python bench/ui.py [--output docs/benchmarks.md] [--runs 100000] [--repeat 5]
+                          [--screenshot docs/screenshots/loop-progress.png]
 """
 
 # No `from __future__ import annotations`: kfp reads the component annotations at runtime.
@@ -202,6 +203,7 @@ def main() -> None:
     parser.add_argument("--output", type=Path, default=None)
     parser.add_argument("--runs", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--screenshot", type=Path, default=None, help="the 5,000-task run's page")
     args = parser.parse_args()
     rng = random.Random(6)
     with tempfile.TemporaryDirectory() as tmp:
@@ -252,6 +254,12 @@ def main() -> None:
                     )
                 )
                 reads.append(full_run_read(base, run_id, f"{n:,}-task run", 3))
+            if args.screenshot:
+                shot = browser.new_page(viewport={"width": 1280, "height": 560})
+                shot.goto(f"{base}/runs/{big[SIZES[-1]]}")
+                shot.wait_for_function(drawn, polling="raf")
+                shot.screenshot(path=str(args.screenshot))
+                shot.close()
             listed = "document.querySelectorAll('table.runs tbody tr[data-run-id]').length === 20"
             pages.append(
                 measure(

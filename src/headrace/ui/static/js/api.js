@@ -56,3 +56,13 @@ export function filter(predicates) {
     .map(([key, operation, value]) => ({ key, operation, string_value: String(value) }));
   return list.length ? JSON.stringify({ predicates: list }) : undefined;
 }
+
+/** `link`, whose text becomes the display name of the resource at `path` once read. */
+export function named(link, path) {
+  get(path)
+    .then((found) => {
+      link.textContent = found.display_name;
+    })
+    .catch(() => {}); // the id it shows until then stays: a name is a nicety
+  return link;
+}

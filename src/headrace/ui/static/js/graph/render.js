@@ -36,6 +36,7 @@ export function drawGraph(dag, { onSelect, selected } = {}) {
     const icon = s("text", { class: "icon", x: 12, y: 29 });
     const label = s("text", { class: "label", x: 30, y: 20 }, clip(node.label, 20));
     const note = s("text", { class: "note", x: 30, y: 36 });
+    const bar = s("g", { class: "bar" });
     const kind = node.loop ? "loop" : node.isDag ? "sub" : "leaf";
     const group = s(
       "g",
@@ -61,12 +62,13 @@ export function drawGraph(dag, { onSelect, selected } = {}) {
       icon,
       label,
       note,
+      bar,
     );
     svg.append(group);
-    groups.set(node.id, { group, icon, note, node });
+    groups.set(node.id, { group, icon, note, bar, node });
   }
   function update(statuses) {
-    for (const [id, { group, icon, note, node }] of groups) {
+    for (const [id, { group, icon, note, bar, node }] of groups) {
       const status = statuses[id] || { state: "PENDING" };
       group.setAttribute(
         "class",
@@ -77,11 +79,33 @@ export function drawGraph(dag, { onSelect, selected } = {}) {
       group.setAttribute("data-state", status.state);
       group.setAttribute("aria-label", `${node.label}: ${status.state}${status.note ? `, ${status.note}` : ""}`);
       icon.textContent = STATE_ICONS[status.state] || "?";
-      note.textContent = status.note || status.state.toLowerCase();
+      note.textContent = clip(status.note || status.state.toLowerCase(), 30);
+      drawBar(bar, status.counts, status.total);
     }
   }
   update({});
   return { svg, update };
+}
+
+const BAR_ORDER = ["SUCCEEDED", "CACHED", "SKIPPED", "FAILED", "CANCELED", "RUNNING"];
+
+/** A loop's or sub-DAG's children by state, as a thin stacked bar along the card's bottom. */
+function drawBar(bar, counts, total) {
+  bar.replaceChildren();
+  if (!counts) return;
+  const sum = total || Object.values(counts).reduce((a, b) => a + b, 0);
+  if (!sum) return;
+  const width = NODE_W - 16;
+  let x = 8;
+  for (const state of BAR_ORDER) {
+    const n = counts[state] || 0;
+    if (!n) continue;
+    // At least 2 px: 3 failed of 5,000 must still show.
+    const w = Math.min(Math.max((n / sum) * width, 2), 8 + width - x);
+    bar.append(s("rect", { class: `seg state-${state.toLowerCase()}`, x, y: NODE_H - 7, width: w, height: 4 }));
+    x += w;
+  }
+  if (x < 8 + width) bar.append(s("rect", { class: "seg rest", x, y: NODE_H - 7, width: 8 + width - x, height: 4 }));
 }
 
 function clip(text, n) {

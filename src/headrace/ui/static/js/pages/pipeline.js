@@ -60,6 +60,8 @@ export async function pipelinePage(main, { pipeline_id: pipelineId }) {
         },
       })
     : null;
+  // A spec has no states: each node says which component it runs.
+  graph?.update(Object.fromEntries(dag.nodes.map((n) => [n.id, { state: "PENDING", note: n.loop ? `loop over ${n.component}` : n.component }])));
   const inputs = inputsOf(ir);
   replace(
     main,

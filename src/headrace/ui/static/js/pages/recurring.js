@@ -1,5 +1,5 @@
 // Recurring runs: list, create (cron or interval, pinned or latest version), enable/disable, runs.
-import { del, get, post } from "../api.js";
+import { del, get, named, post } from "../api.js";
 import { h, replace, toast } from "../dom.js";
 import { when } from "../format.js";
 import { readParams } from "../params.js";
@@ -99,7 +99,7 @@ export async function recurringPage(main, { recurring_run_id: id }) {
       [["Trigger", trigger(r)], ["Max concurrency", r.max_concurrency ?? "1"], ["Catch up", r.no_catchup ? "no" : "yes"],
         ["Version", ref.pipeline_version_id ? ref.pipeline_version_id.slice(0, 8) : "always the latest"],
         ["Starts", when(r.trigger?.cron_schedule?.start_time || r.trigger?.periodic_schedule?.start_time)]].map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]),
-      ref.pipeline_id ? [h("dt", {}, "Pipeline"), h("dd", {}, h("a", { href: `/pipelines/${ref.pipeline_id}` }, ref.pipeline_id.slice(0, 8)))] : null,
+      ref.pipeline_id ? [h("dt", {}, "Pipeline"), h("dd", {}, named(h("a", { href: `/pipelines/${ref.pipeline_id}` }, ref.pipeline_id.slice(0, 8)), `/pipelines/${ref.pipeline_id}`))] : null,
     ),
     h("h2", {}, "Its runs"),
     table,

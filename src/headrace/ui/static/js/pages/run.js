@@ -1,5 +1,5 @@
 // A run: header and actions, its graph one level at a time (live), and the selected task's panel.
-import { del, get, post } from "../api.js";
+import { del, get, named, post } from "../api.js";
 import { h, replace, toast } from "../dom.js";
 import { badge, duration, runStart, value, when } from "../format.js";
 import { irOf } from "../graph/spec.js";
@@ -209,16 +209,6 @@ function drawHead(head, run) {
     ),
   );
   head.dataset.state = run.state;
-}
-
-/** `link` with the display name of the resource at `path`, once read (ids until then). */
-function named(link, path) {
-  get(path)
-    .then((found) => {
-      link.textContent = found.display_name;
-    })
-    .catch(() => {});
-  return link;
 }
 
 function fact(labelText, content) {

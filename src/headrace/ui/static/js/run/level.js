@@ -9,14 +9,14 @@ const ITERATIONS_PAGE = 50;
 const FINAL = ["SUCCEEDED", "CACHED", "SKIPPED", "FAILED", "CANCELED"];
 
 /** "734/1000 done, 3 failed" from a parent's child state counts. */
-export function progressNote(counts, total) {
+export function progressNote(counts, total, { short = false } = {}) {
   if (!counts) return "";
   const sum = Object.values(counts).reduce((a, b) => a + b, 0);
   const done = FINAL.reduce((n, s) => n + (counts[s] || 0), 0);
   const failed = counts.FAILED || 0;
   const running = counts.RUNNING || 0;
   let text = `${done}/${total ?? sum} done`;
-  if (running) text += `, ${running} running`;
+  if (running && !short) text += `, ${running} running`;
   if (failed) text += `, ${failed} failed`;
   return text;
 }
@@ -49,11 +49,13 @@ export function dagLevel(box, { runId, ir, container, open, selectedTaskId }) {
     const statuses = {};
     for (const [name, t] of records) {
       let note = "";
-      if (t.kind === "LOOP") note = progressNote(t.child_states, t.iteration_count);
-      else if (t.kind === "DAG") note = progressNote(t.child_states);
+      // Short on the card: the bar beneath shows what runs.
+      if (t.kind === "LOOP") note = progressNote(t.child_states, t.iteration_count, { short: true });
+      else if (t.kind === "DAG") note = progressNote(t.child_states, null, { short: true });
       else if (t.state === "RUNNING" || FINAL.includes(t.state))
         note = `${t.state.toLowerCase()} ${duration(t.started_at, t.finished_at)}`;
-      statuses[name] = { state: t.state, note };
+      const counts = t.kind === "LOOP" || t.kind === "DAG" ? t.child_states : null;
+      statuses[name] = { state: t.state, note, counts, total: t.kind === "LOOP" ? t.iteration_count : null };
     }
     graph.update(statuses);
     return page.tasks;
