@@ -109,6 +109,9 @@ def test_ui_pages_fall_back_to_the_app_and_api_paths_stay_json(sqlite_api: TestC
     assert sqlite_api.get("/").status_code == 200
     script = sqlite_api.get("/static/js/main.js")
     assert script.status_code == 200 and "javascript" in script.headers["content-type"]
+    assert script.headers["cache-control"] == "no-cache"  # no stale app after an upgrade
+    again = sqlite_api.get("/static/js/main.js", headers={"If-None-Match": script.headers["etag"]})
+    assert again.status_code == 304
     assert "no such path" in error_of(sqlite_api.get(f"{API}/no-such-thing"), 404)
     assert sqlite_api.get("/static/js/none.js").status_code == 404
     assert sqlite_api.get(f"{API}/healthz").status_code == 200

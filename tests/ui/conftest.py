@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 from kfp import compiler
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.server.conftest import free_port, start_server
 from tests.ui import pipelines
@@ -22,6 +22,8 @@ CHROMIUM = "/usr/bin/chromium"
 API = "/apis/v2beta1"
 # `make screenshots` sets it: the tests then save the main pages there as PNG files.
 SHOTS = os.environ.get("UI_SCREENSHOTS")
+# The machine may be busy with other work: give pages time, never a timed assertion.
+expect.set_options(timeout=20_000)
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,7 @@
 """A pipeline with what the UI shows: a slow task, a loop, Markdown and metrics artifacts."""
 
 from kfp import dsl
-from kfp.dsl import HTML, ClassificationMetrics, Markdown, Metrics, Output
+from kfp.dsl import HTML, ClassificationMetrics, Dataset, Markdown, Metrics, Output
 
 
 @dsl.component(base_image="python:3.11")
@@ -32,7 +32,10 @@ def report(
     metrics: Output[Metrics],
     classes: Output[ClassificationMetrics],
     page: Output[HTML],
+    table: Output[Dataset],
 ) -> None:
+    with open(table.path, "w") as f:
+        f.write('name,score\n"Smith, Ann",3\nBo,5\n')
     with open(summary.path, "w") as f:
         f.write(f"# Report\n\nThe word is **{word}**.\n\n- one\n- two\n")
         f.write("\n<script>alert(1)</script>\n")

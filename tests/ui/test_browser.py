@@ -88,6 +88,14 @@ def test_upload_start_from_form_watch_live_read_logs_and_preview_artifacts(
     expect(page.frame_locator("iframe.html-preview").locator("#title")).to_have_text("Page")
     # sandbox="" keeps the artifact's script from running (it would have added a <title>).
     assert page.frame_locator("iframe.html-preview").locator("title").count() == 0
+    page.go_back()
+    page.locator('g.node[data-task="report"]').click()
+    page.locator(".task-panel").get_by_role("link", name="table", exact=True).click()
+    csv = page.locator("table.csv")
+    expect(csv.locator("th")).to_have_text(["name", "score"])
+    expect(csv.locator("tbody tr").first).to_contain_text("Smith, Ann")
+    download = page.get_by_role("link", name="Download")
+    expect(download).to_have_attribute("href", re.compile("/content"))
 
 
 def test_terminate_retry_archive_and_delete_a_run(

@@ -7,6 +7,8 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.responses import Response
+from starlette.types import Scope
 
 from headrace.errors import NotFoundError
 
@@ -15,9 +17,19 @@ STATIC_DIR = Path(__file__).parent / "static"
 _NOT_PAGES = ("apis/", "static/", "openapi.json", "docs", "redoc")
 
 
+class _Assets(StaticFiles):
+    """The app's files, revalidated on every use (a 304 when unchanged), so that a browser never
+    runs the JavaScript of an older Headrace after an upgrade."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        response = await super().get_response(path, scope)
+        response.headers["Cache-Control"] = "no-cache"
+        return response
+
+
 def mount_ui(app: FastAPI) -> None:
     """Add the UI to `app`; call after the API's routes so that they match first."""
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="ui-static")
+    app.mount("/static", _Assets(directory=STATIC_DIR), name="ui-static")
     index = STATIC_DIR / "index.html"
 
     @app.get("/{page:path}", include_in_schema=False)

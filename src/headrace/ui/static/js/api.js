@@ -1,6 +1,6 @@
 // The server's REST API: v2beta1 as Kubeflow defines it plus Headrace's additions.
 
-export const BASE = "/apis/v2beta1";
+const BASE = "/apis/v2beta1";
 
 export class ApiError extends Error {
   constructor(status, message) {

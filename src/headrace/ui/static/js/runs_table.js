@@ -4,7 +4,7 @@ import { h, replace } from "./dom.js";
 import { badge, duration, runStart, when } from "./format.js";
 import { navigate } from "./router.js";
 
-export const RUN_STATES = [
+const RUN_STATES = [
   "PENDING",
   "RUNNING",
   "SUCCEEDED",

@@ -3,6 +3,7 @@ import { apiUrl, raw } from "../api.js";
 import { h } from "../dom.js";
 import { barChart, fmt, lineChart } from "../charts.js";
 import { markdown } from "./markdown.js";
+import { delimitedTable, parseDelimited } from "./table.js";
 
 const HEAD_BYTES = 64 * 1024;
 const IMAGE = /\.(png|jpe?g|gif|svg|webp)$/i;
@@ -45,7 +46,7 @@ export function contentUrl(info, query = {}) {
   return apiUrl(`/artifacts/${info.artifact_id}/content`, query);
 }
 
-export function metricsTable(meta) {
+function metricsTable(meta) {
   const entries = Object.entries(meta || {}).filter(([k]) => k !== "display_name");
   if (!entries.length) return h("p", { class: "empty" }, "No metrics logged.");
   return h(
@@ -67,15 +68,15 @@ function classification(meta) {
   return parts.length ? h("div", { class: "classification" }, parts) : h("p", { class: "empty" }, "Nothing logged.");
 }
 
-export function rocCurve(points, name = "ROC") {
-  return lineChart([{ name, points: points.map((p) => [p.falsePositiveRate ?? 0, p.recall ?? 0]) }], {
+function rocCurve(points) {
+  return lineChart([{ name: "ROC", points: points.map((p) => [p.falsePositiveRate ?? 0, p.recall ?? 0]) }], {
     title: "ROC curve",
     xLabel: "False positive rate",
     yLabel: "True positive rate",
   });
 }
 
-export function confusionMatrix(matrix) {
+function confusionMatrix(matrix) {
   const labels = (matrix.annotationSpecs || []).map((a) => a.displayName);
   const rows = (matrix.rows || []).map((r) => r.row || []);
   const max = Math.max(1, ...rows.flat());
@@ -130,7 +131,22 @@ async function fileHead(info) {
   if (!TEXT.test(name) && /[\u0000-\u0008]/.test(text.slice(0, 512))) {
     return h("p", { class: "muted" }, "Binary content: use the download link.");
   }
-  return h("div", {}, h("pre", { class: "file-head" }, text), truncated ? h("p", { class: "muted" }, "(first 8 KiB shown)") : null);
+  const note = truncated ? h("p", { class: "muted" }, "(first 8 KiB shown)") : null;
+  if (/\.(csv|tsv)$/i.test(name) || looksLikeCsv(text)) return h("div", {}, delimitedTable(text, /\.tsv$/i.test(name) ? "\t" : ","), note);
+  if (/\.json$/i.test(name) && !truncated) {
+    try {
+      return h("pre", { class: "file-head" }, JSON.stringify(JSON.parse(text), null, 2));
+    } catch {
+      // not valid JSON after all: shown as it is below
+    }
+  }
+  return h("div", {}, h("pre", { class: "file-head" }, text), note);
+}
+
+/** Datasets rarely have an extension: a few rows with the same number (2+) of fields are CSV. */
+function looksLikeCsv(text) {
+  const rows = parseDelimited(text, ",").slice(0, 5);
+  return rows.length >= 2 && rows[0].length > 1 && rows.every((r) => r.length === rows[0].length);
 }
 
 async function fileList(info) {

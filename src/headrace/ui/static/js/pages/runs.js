@@ -4,7 +4,7 @@ import { h, replace } from "../dom.js";
 import { query, setQuery } from "../router.js";
 import { runsTable } from "../runs_table.js";
 
-export async function experimentNames() {
+async function experimentNames() {
   const page = await get("/experiments", { page_size: 1000, sort_by: "display_name" });
   return new Map((page.experiments || []).map((e) => [e.experiment_id, e.display_name]));
 }

@@ -9,7 +9,7 @@ const ITERATIONS_PAGE = 50;
 const FINAL = ["SUCCEEDED", "CACHED", "SKIPPED", "FAILED", "CANCELED"];
 
 /** "734/1000 done, 3 failed" from a parent's child state counts. */
-export function progressNote(counts, total, { short = false } = {}) {
+function progressNote(counts, total, { short = false } = {}) {
   if (!counts) return "";
   const sum = Object.values(counts).reduce((a, b) => a + b, 0);
   const done = FINAL.reduce((n, s) => n + (counts[s] || 0), 0);
