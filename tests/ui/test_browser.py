@@ -229,3 +229,17 @@ def test_experiments_archive_and_restore(page: Page, server: str) -> None:
     page.goto(f"{server}/experiments?sort=display_name%20asc")
     expect(page.locator("tr", has_text="tuning")).to_have_count(1)
     screenshot(page, "experiments")
+
+
+def test_runs_list_follows_running_runs_without_a_reload(
+    page: Page, server: str, demo_pipeline: str, tmp_path: Path
+) -> None:
+    gate = tmp_path / "gate"
+    start_run(server, demo_pipeline, "live-list", seconds=120.0, gate=str(gate), word="live")
+    page.goto(f"{server}/runs?q=live-list")
+    row = page.locator("table.runs tbody tr", has_text="live-list")
+    expect(row).to_contain_text("RUNNING", timeout=LONG)
+    page.evaluate("window.sameDocument = true")
+    gate.write_text("open")
+    expect(row).to_contain_text("SUCCEEDED", timeout=LONG)
+    assert page.evaluate("window.sameDocument") is True

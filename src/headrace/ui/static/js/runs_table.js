@@ -4,6 +4,8 @@ import { h, replace } from "./dom.js";
 import { badge, duration, runStart, when } from "./format.js";
 import { navigate } from "./router.js";
 
+const FINAL = ["SUCCEEDED", "SKIPPED", "FAILED", "CANCELED"];
+const REFRESH_MS = 3000;
 const RUN_STATES = [
   "PENDING",
   "RUNNING",
@@ -35,6 +37,8 @@ export function runsTable(box, options) {
   const view = { sort: "created_at desc", ...options.view };
   const tokens = [undefined];
   let pageIndex = 0;
+  let shown = null;
+  let timer = null;
   const selected = new Set();
 
   const body = h("tbody");
@@ -104,7 +108,16 @@ export function runsTable(box, options) {
     pageIndex = index;
     tokens[index + 1] = page.next_page_token;
     const runs = page.runs || [];
-    replace(body, runs.length ? runs.map(row) : emptyRow());
+    // Redrawn only when something changed, so that polling keeps focus and selection in place.
+    const key = JSON.stringify(runs.map((r) => [r.run_id, r.state, r.finished_at]));
+    if (key !== shown) replace(body, runs.length ? runs.map(row) : emptyRow());
+    shown = key;
+    clearTimeout(timer);
+    // Runs still going on this page: read the page again until they end or the table is gone.
+    if (runs.some((r) => !FINAL.includes(r.state))) {
+      // A failed read just ends the refreshing: the table keeps what it showed.
+      timer = setTimeout(() => body.isConnected && load(pageIndex).catch(() => {}), REFRESH_MS);
+    }
     const first = index * (options.pageSize || 20);
     info.textContent = runs.length
       ? `${first + 1}–${first + runs.length} of ${page.total_size ?? "?"}`
