@@ -181,6 +181,14 @@ def test_runs_list_filters_and_compare_two_runs(
     expect(page.locator("tr:not(.differs)", has_text="word")).to_have_count(1)
     expect(page.locator("figure", has_text="ROC curves").locator("path.series")).to_have_count(2)
     screenshot(page, "compare")
+    page.get_by_role("link", name="cmp-low").click()
+    page.get_by_role("link", name="Clone").click()
+    expect(page.locator("#run-name")).to_have_value("Clone of cmp-low")
+    expect(page.locator("#param-accuracy")).to_have_value("0.6")
+    page.get_by_role("button", name="Start run").click()
+    page.wait_for_url(RUN_URL)
+    clone = httpx.get(f"{server}{API}/runs/{page.url.rsplit('/', 1)[1]}", params={"view": "BASIC"})
+    assert clone.json()["runtime_config"]["parameters"]["accuracy"] == 0.6
 
 
 def test_create_a_recurring_run_and_disable_it(page: Page, server: str, demo_pipeline: str) -> None:

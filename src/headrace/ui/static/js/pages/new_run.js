@@ -1,5 +1,5 @@
 // Start a run of a pipeline version, with a form generated from the pipeline's typed inputs.
-import { post } from "../api.js";
+import { get, post } from "../api.js";
 import { h, replace } from "../dom.js";
 import { readParams } from "../params.js";
 import { experimentSelect, pipelinePicker } from "../pipeline_picker.js";
@@ -7,10 +7,21 @@ import { navigate, query } from "../router.js";
 
 export async function newRunPage(main) {
   const q = query();
-  const picker = await pipelinePicker({ pipelineId: q.pipeline, versionId: q.version });
-  const experiment = await experimentSelect(q.experiment);
+  // Clone: the same pipeline version, experiment and parameters as an earlier run.
+  const source = q.clone ? await get(`/runs/${q.clone}`, { view: "BASIC" }) : null;
+  const ref = source?.pipeline_version_reference;
+  const picker = await pipelinePicker({
+    pipelineId: ref?.pipeline_id || q.pipeline,
+    versionId: source?.pipeline_version_id || q.version,
+  });
+  const experiment = await experimentSelect(source?.experiment_id || q.experiment);
   const error = h("div", { class: "error", role: "alert", hidden: true });
-  const name = h("input", { id: "run-name", name: "display_name", required: true, value: `run-${new Date().toISOString().slice(0, 19)}` });
+  const name = h("input", {
+    id: "run-name",
+    name: "display_name",
+    required: true,
+    value: source ? `Clone of ${source.display_name}` : `run-${new Date().toISOString().slice(0, 19)}`,
+  });
   const form = h(
     "form",
     {
@@ -40,5 +51,9 @@ export async function newRunPage(main) {
     error,
     h("button", { type: "submit", class: "primary" }, "Start run"),
   );
-  replace(main, h("h1", {}, "New run"), form);
+  replace(main, h("h1", {}, source ? `Clone run ${source.display_name}` : "New run"), form);
+  for (const [key, v] of Object.entries(source?.runtime_config?.parameters || {})) {
+    const field = form.querySelector(`#${CSS.escape(`param-${key}`)}`);
+    if (field) field.value = typeof v === "string" ? v : JSON.stringify(v);
+  }
 }

@@ -169,6 +169,7 @@ function drawHead(head, run) {
           ? act("Restore", () => post(`/runs/${id}:unarchive`))
           : act("Archive", () => post(`/runs/${id}:archive`)),
         act("Delete", () => del(`/runs/${id}`), `Delete run ${run.display_name}? Its records go; logs stay.`),
+        run.pipeline_version_reference?.pipeline_id ? h("a", { class: "button", href: `/runs/new?clone=${id}` }, "Clone") : null,
         h("a", { class: "button", href: `/compare?runs=${id}` }, "Compare…"),
       ),
     ),
