@@ -17,6 +17,7 @@ from headrace.api.routes import (
     pipelines,
     recurring_runs,
     runs,
+    tasks,
 )
 from headrace.config import Settings
 from headrace.store import Store
@@ -55,6 +56,7 @@ def create_app(
         pipelines,
         experiments,
         runs,
+        tasks,
         logs,
         artifacts,
         recurring_runs,

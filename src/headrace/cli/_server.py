@@ -99,6 +99,7 @@ def server(
 
     from headrace.api import create_app
     from headrace.scheduler import Scheduler, SchedulerLoop
+    from headrace.ui import mount_ui
 
     settings = cli_settings(database_url=database_url or None)
     store = _open_current(settings)
@@ -110,6 +111,7 @@ def server(
         version=__version__,
         settings=settings,
     )
+    mount_ui(api)
     w = _worker(store, settings, concurrent_runs) if concurrent_runs else None
     scheduler = Scheduler(
         store,
@@ -121,7 +123,10 @@ def server(
     if w is not None:
         w.start()
     loop.start()
-    err_console.print(f"Headrace {__version__} serving http://{host}:{port} (Ctrl-C to stop)")
+    err_console.print(
+        f"Headrace {__version__} serving http://{host}:{port} (web UI at /, API at /apis/v2beta1;"
+        " Ctrl-C to stop)"
+    )
     try:
         uvicorn.run(api, host=host, port=port, log_level="warning")
     finally:

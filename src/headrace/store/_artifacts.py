@@ -114,6 +114,17 @@ class ArtifactsMixin(StoreBase):
         order = (ArtifactEventRow.key, ArtifactEventRow.position, ArtifactEventRow.seq)
         return self._lineage(stmt.order_by(*order))
 
+    def run_output_events(self, run_id: str) -> list[LineageRecord]:
+        """What a run's tasks produced, cache hits included (their artifacts belong to the
+        run that made them), in task then key order."""
+        stmt = (
+            _events()
+            .join(TaskRow, TaskRow.id == ArtifactEventRow.task_id)
+            .where(TaskRow.run_id == run_id, ArtifactEventRow.direction == "OUTPUT")
+            .order_by(TaskRow.seq, ArtifactEventRow.key, ArtifactEventRow.position)
+        )
+        return self._lineage(stmt)
+
     def artifact_events(self, artifact_id: str) -> list[LineageRecord]:
         """Who produced an artifact (OUTPUT first) and who consumed it."""
         stmt = _events().where(ArtifactEventRow.artifact_id == artifact_id)

@@ -23,6 +23,7 @@ from headrace.store._namespaces import NamespacesMixin
 from headrace.store._recurring import RecurringMixin
 from headrace.store._retry import RetryMixin
 from headrace.store._runs import MIN_PREFIX, RunsMixin
+from headrace.store._task_tree import TaskTreeMixin
 from headrace.store._tasks import TasksMixin
 
 __all__ = ["DIRECTIONS", "MIN_PREFIX", "Store"]
@@ -31,6 +32,7 @@ __all__ = ["DIRECTIONS", "MIN_PREFIX", "Store"]
 class Store(
     RunsMixin,
     TasksMixin,
+    TaskTreeMixin,
     ArtifactsMixin,
     CatalogMixin,
     ExperimentsMixin,

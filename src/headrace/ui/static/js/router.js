@@ -1,0 +1,89 @@
+// Client-side routes over the History API: every page has a URL the server answers with the app.
+
+const routes = [];
+let current = { cleanup: [] };
+
+export function route(pattern, render) {
+  const names = [];
+  const regex = new RegExp(
+    `^${pattern.replace(/:([a-z_]+)/g, (_, name) => {
+      names.push(name);
+      return "([^/]+)";
+    })}/?$`,
+  );
+  routes.push({ regex, names, render });
+}
+
+/** Run `fn` when the page is left (stop polling, close streams). */
+export function onLeave(fn) {
+  current.cleanup.push(fn);
+}
+
+export function navigate(path, { replace = false } = {}) {
+  if (replace) history.replaceState(null, "", path);
+  else history.pushState(null, "", path);
+  render();
+}
+
+export function query() {
+  return Object.fromEntries(new URLSearchParams(location.search));
+}
+
+/** Change the page's query string without a new history entry, then draw again. */
+export function setQuery(changes) {
+  const params = new URLSearchParams(location.search);
+  for (const [key, value] of Object.entries(changes)) {
+    if (value === undefined || value === null || value === "") params.delete(key);
+    else params.set(key, value);
+  }
+  const text = params.toString();
+  navigate(`${location.pathname}${text ? `?${text}` : ""}`, { replace: true });
+}
+
+export async function render() {
+  for (const fn of current.cleanup) fn();
+  current = { cleanup: [] };
+  const page = current;
+  const path = location.pathname === "/" ? "/runs" : location.pathname;
+  const main = document.getElementById("app");
+  document.querySelectorAll("[data-nav]").forEach((a) => {
+    a.toggleAttribute("aria-current", path.startsWith(`/${a.dataset.nav}`));
+  });
+  for (const { regex, names, render: draw } of routes) {
+    const match = regex.exec(path);
+    if (!match) continue;
+    const params = Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(match[i + 1])]));
+    try {
+      await draw(main, params, page);
+    } catch (error) {
+      if (page !== current) return;
+      main.replaceChildren();
+      const box = document.createElement("div");
+      box.className = "error";
+      box.setAttribute("role", "alert");
+      box.textContent = error.message || String(error);
+      main.append(box);
+    }
+    return;
+  }
+  main.textContent = `No page at ${path}.`;
+}
+
+export function start() {
+  document.addEventListener("click", (event) => {
+    const a = event.target.closest("a");
+    if (!a || a.target || a.hasAttribute("download") || event.ctrlKey || event.metaKey) return;
+    const href = a.getAttribute("href");
+    if (!href || !href.startsWith("/") || href.startsWith("/apis/") || href.startsWith("/static/"))
+      return;
+    event.preventDefault();
+    navigate(href);
+  });
+  window.addEventListener("popstate", render);
+  render();
+}
+
+/** True while `page` is still the one shown (async work for a left page must stop). */
+export function isCurrent(page) {
+  return page === current;
+}
