@@ -25,6 +25,7 @@ from pydantic import (
     SecretStr,
     TypeAdapter,
     ValidationError,
+    model_validator,
 )
 
 from headrace.errors import ConfigError
@@ -116,6 +117,10 @@ class EndpointSettings(BaseModel):
     ca_bundle: str = Field("", description="the path of a PEM CA bundle, or empty")
     access_key_id: str = Field("", description="an access key id, or empty for the default chain")
     secret_access_key: SecretStr = Field(SecretStr(""), description="the secret access key")
+    credentials_file: str = Field(
+        "", description="the path of an AWS-style shared credentials file, or empty"
+    )
+    profile: str = Field("", description="a profile (section) of credentials_file; empty: default")
     timeout_seconds: float = Field(30.0, gt=0, description="seconds, a number above 0")
     max_retries: int = Field(3, ge=0, description="a whole number, 0 or more")
 
@@ -129,18 +134,47 @@ class EndpointSettings(BaseModel):
             ca_bundle=self.ca_bundle or None,
             access_key_id=self.access_key_id or None,
             secret_access_key=self.secret_access_key.get_secret_value() or None,
+            credentials_file=self.credentials_file or None,
+            profile=self.profile or None,
             timeout_seconds=self.timeout_seconds,
             max_retries=self.max_retries,
         )
 
 
 class Credentials(BaseModel):
-    """A named secret (`[secrets.NAME]` in the config file) that namespaces refer to by name."""
+    """A named secret (`[secrets.NAME]` in the config file) that namespaces refer to by name.
+
+    Either the keys themselves, or an AWS-style shared credentials file and a profile in it.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    access_key_id: str = Field(description="an access key id")
-    secret_access_key: SecretStr = Field(description="the secret access key")
+    access_key_id: str = Field("", description="an access key id")
+    secret_access_key: SecretStr = Field(SecretStr(""), description="the secret access key")
+    credentials_file: str = Field("", description="the path of an AWS-style credentials file")
+    profile: str = Field("", description="a profile (section) of credentials_file")
+
+    @model_validator(mode="after")
+    def _keys_or_file(self) -> Credentials:
+        keys = bool(self.access_key_id) or bool(self.secret_access_key.get_secret_value())
+        if keys == bool(self.credentials_file):
+            raise ValueError(
+                "give either access_key_id and secret_access_key, or credentials_file (and profile)"
+            )
+        if keys and not (self.access_key_id and self.secret_access_key.get_secret_value()):
+            raise ValueError("give both access_key_id and secret_access_key")
+        if self.profile and not self.credentials_file:
+            raise ValueError("profile needs credentials_file")
+        return self
+
+    def key_fields(self) -> dict[str, str | None]:
+        """The credential fields of an endpoint that this secret sets (the others cleared)."""
+        return {
+            "access_key_id": self.access_key_id or None,
+            "secret_access_key": self.secret_access_key.get_secret_value() or None,
+            "credentials_file": self.credentials_file or None,
+            "profile": self.profile or None,
+        }
 
 
 class Settings(BaseModel):
@@ -394,7 +428,9 @@ _ADAPTERS: dict[str, TypeAdapter[Any]] = {}
 def _adapter(name: str) -> tuple[TypeAdapter[Any], str]:
     head, _, rest = name.partition(".")
     if head == "secrets":
-        return TypeAdapter(Credentials), "a table with access_key_id and secret_access_key"
+        return TypeAdapter(Credentials), (
+            "a table with access_key_id and secret_access_key, or credentials_file and profile"
+        )
     model: type[BaseModel] = EndpointSettings if rest else Settings
     info = model.model_fields[rest or head]
     if name not in _ADAPTERS:
