@@ -111,14 +111,16 @@ def storage_errors(action: str, uri: str, settings: StorageSettings) -> Iterator
     except Exception as exc:
         scheme: Scheme = scheme_of(uri)
         where = "the local filesystem"
-        fix = (
-            "check that the object store is reachable and the endpoint and credentials "
-            "settings are right"
-        )
+        fix = "check that the path is writable"
         if scheme != "file":
             where = describe_endpoint(settings.endpoint(scheme), scheme)
+            setting = "gcs" if scheme == "gs" else scheme
+            fix = (
+                f"check that {where} is reachable and that [{setting}] endpoint_url, use_tls "
+                "and the credentials are right"
+            )
             if is_certificate_error(exc):
-                fix = ca_bundle_fix(where, "gcs" if scheme == "gs" else scheme)
+                fix = ca_bundle_fix(where, setting)
         raise StorageError(
             f"could not {action} {uri} at {where}: {type(exc).__name__}: {exc}", fix
         ) from exc
