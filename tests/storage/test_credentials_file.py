@@ -10,7 +10,7 @@ from headrace.executors import LocalExecutor, PythonEnvCache
 from headrace.states import RunState
 from headrace.storage.credentials import read_credentials_file
 from headrace.storage.filesystems import read_bytes, write_bytes
-from headrace.storage.settings import StorageSettings
+from headrace.storage.settings import ObjectStoreSettings, StorageSettings
 from headrace.store import Store
 
 from .conftest import ACCESS_KEY, SECRET_KEY
@@ -116,5 +116,17 @@ def test_a_wrong_profile_fails_the_task_naming_file_and_profile(
     assert attempts
     for attempt in attempts:
         assert attempt.error is not None
-        assert f"credentials file {path} (profile 'team-z')" in attempt.error, attempt.error
+        assert f"at {storage.s3.endpoint_url}: credentials file {path} (profile 'team-z')" in (
+            attempt.error
+        ), attempt.error
         assert "Traceback" not in attempt.error
+
+
+def test_gcs_endpoints_refuse_a_credentials_file(tmp_path: Path) -> None:
+    path = write_credentials(tmp_path)
+    settings = StorageSettings(
+        pipeline_root="gs://bucket/root",
+        gcs=ObjectStoreSettings(endpoint_url="http://127.0.0.1:1", credentials_file=str(path)),
+    )
+    with pytest.raises(StorageError, match=r"\[gcs\] credentials_file and profile are not used"):
+        write_bytes("gs://bucket/root/x", b"x", settings)

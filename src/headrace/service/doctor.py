@@ -139,7 +139,7 @@ def _probe(root: str, used_by: str, storage: StorageSettings) -> Check:
         if scheme == "file":
             fix = f"make {root} writable, or set {setting} ({env_var(setting)}) elsewhere"
         elif is_certificate_error(exc):
-            fix = ca_bundle_fix(where, setting)
+            fix = f"{ca_bundle_fix(where, setting)} (for {used_by})"
         else:
             fix = (
                 f"check [{setting}] endpoint_url, use_tls, credentials and the bucket "

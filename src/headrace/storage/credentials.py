@@ -17,6 +17,10 @@ from headrace.errors import StorageError
 DEFAULT_PROFILE = "default"
 
 
+class CredentialsFileError(StorageError):
+    """The credentials file cannot be used; raised before any request is made."""
+
+
 @dataclass(frozen=True)
 class FileCredentials:
     access_key_id: str
@@ -37,13 +41,13 @@ def read_credentials_file(path: str, profile: str | None) -> FileCredentials:
         text = Path(path).expanduser().read_text(encoding="utf-8")
         parser.read_string(text, source=path)
     except OSError as exc:
-        raise StorageError(f"cannot read {where}: {exc.strerror or exc}", fix) from None
+        raise CredentialsFileError(f"cannot read {where}: {exc.strerror or exc}", fix) from None
     except configparser.Error as exc:
         reason = str(exc).splitlines()[0]
-        raise StorageError(f"{where} is not an INI file: {reason}", fix) from None
+        raise CredentialsFileError(f"{where} is not an INI file: {reason}", fix) from None
     if not parser.has_section(name):
         known = ", ".join(repr(s) for s in parser.sections()) or "none"
-        raise StorageError(
+        raise CredentialsFileError(
             f"{where}: the file has no profile {name!r} (profiles: {known})",
             "set profile to one of the file's sections",
         )
@@ -51,7 +55,7 @@ def read_credentials_file(path: str, profile: str | None) -> FileCredentials:
     key = section.get("aws_access_key_id", "").strip()
     secret = section.get("aws_secret_access_key", "").strip()
     if not key or not secret:
-        raise StorageError(
+        raise CredentialsFileError(
             f"{where}: the profile lacks aws_access_key_id or aws_secret_access_key",
             "give the profile both keys",
         )

@@ -13,7 +13,7 @@ import fsspec
 from fsspec.implementations.local import LocalFileSystem
 
 from headrace.errors import HeadraceError, StorageError
-from headrace.storage.credentials import read_credentials_file
+from headrace.storage.credentials import CredentialsFileError, read_credentials_file
 from headrace.storage.settings import ObjectStoreSettings, Scheme, StorageSettings, scheme_of
 
 
@@ -106,6 +106,11 @@ def storage_errors(action: str, uri: str, settings: StorageSettings) -> Iterator
     """Turn any failure of `action` on `uri` into a StorageError naming the endpoint."""
     try:
         yield
+    except CredentialsFileError as exc:  # names the file and profile; add what and where
+        where = describe_endpoint(settings.endpoint(scheme_of(uri)), scheme_of(uri))
+        # A plain StorageError: an enclosing storage_errors passes it on unchanged.
+        message = f"could not {action} {uri} at {where}: {exc.message}"
+        raise StorageError(message, exc.hint) from None
     except HeadraceError:  # already says what is wrong (a StorageError, a bad path)
         raise
     except Exception as exc:
