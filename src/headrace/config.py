@@ -117,6 +117,10 @@ class EndpointSettings(BaseModel):
     ca_bundle: str = Field("", description="the path of a PEM CA bundle, or empty")
     access_key_id: str = Field("", description="an access key id, or empty for the default chain")
     secret_access_key: SecretStr = Field(SecretStr(""), description="the secret access key")
+    credentials_file: str = Field(
+        "", description="the path of an AWS-style shared credentials file, or empty"
+    )
+    profile: str = Field("", description="a profile (section) of credentials_file; empty: default")
     timeout_seconds: float = Field(30.0, gt=0, description="seconds, a number above 0")
     max_retries: int = Field(3, ge=0, description="a whole number, 0 or more")
 
@@ -130,39 +134,71 @@ class EndpointSettings(BaseModel):
             ca_bundle=self.ca_bundle or None,
             access_key_id=self.access_key_id or None,
             secret_access_key=self.secret_access_key.get_secret_value() or None,
+            credentials_file=self.credentials_file or None,
+            profile=self.profile or None,
             timeout_seconds=self.timeout_seconds,
             max_retries=self.max_retries,
         )
 
 
+_CREDENTIAL_KEYS = ("access_key_id", "secret_access_key", "credentials_file", "profile")
+_PUBLIC_SECRET_KEYS = ("access_key_id", "credentials_file", "profile")
+
+
 class Credentials(BaseModel):
     """A named secret (`[secrets.NAME]` in the config file): storage credentials that namespaces
-    refer to, and/or any other keys that tasks read as environment variables (kfp-kubernetes
+    refer to (the two keys, or an AWS-style credentials file and a profile in it), and/or any
+    other string keys that tasks read as environment variables (kfp-kubernetes
     `use_secret_as_env` / `use_config_map_as_env` name the secret and the key)."""
 
     model_config = ConfigDict(extra="allow", frozen=True)
 
     access_key_id: str = Field("", description="an access key id")
     secret_access_key: SecretStr = Field(SecretStr(""), description="the secret access key")
+    credentials_file: str = Field("", description="the path of an AWS-style credentials file")
+    profile: str = Field("", description="a profile (section) of credentials_file")
 
     @model_validator(mode="after")
-    def _string_values(self) -> Credentials:
+    def _consistent(self) -> Credentials:
         for key, value in (self.model_extra or {}).items():
             if not isinstance(value, str):
                 raise ValueError(f"{key}: a secret's values are strings, not {value!r}")
+        keys = bool(self.access_key_id) or bool(self.secret_access_key.get_secret_value())
+        if keys and self.credentials_file:
+            raise ValueError(
+                "give either access_key_id and secret_access_key, or credentials_file (and profile)"
+            )
+        if keys and not self.has_storage_credentials():
+            raise ValueError("give both access_key_id and secret_access_key")
+        if self.profile and not self.credentials_file:
+            raise ValueError("profile needs credentials_file")
         return self
+
+    def has_storage_credentials(self) -> bool:
+        """Whether this secret can serve as an object store's credentials."""
+        keys = bool(self.access_key_id) and bool(self.secret_access_key.get_secret_value())
+        return keys or bool(self.credentials_file)
+
+    def key_fields(self) -> dict[str, str | None]:
+        """The credential fields of an endpoint that this secret sets (the others cleared)."""
+        return {
+            "access_key_id": self.access_key_id or None,
+            "secret_access_key": self.secret_access_key.get_secret_value() or None,
+            "credentials_file": self.credentials_file or None,
+            "profile": self.profile or None,
+        }
 
     def held_keys(self) -> list[str]:
         """The keys this secret holds, storage credentials first."""
-        known = [k for k in ("access_key_id", "secret_access_key") if self.value(k)]
+        known = [k for k in _CREDENTIAL_KEYS if self.value(k)]
         return known + sorted(self.model_extra or {})
 
     def value(self, key: str) -> str | None:
         """One key's value; None when the secret has no such key."""
         if key == "secret_access_key":
             return self.secret_access_key.get_secret_value() or None
-        if key == "access_key_id":
-            return self.access_key_id or None
+        if key in _CREDENTIAL_KEYS:
+            return str(getattr(self, key)) or None
         found = (self.model_extra or {}).get(key)
         return found if isinstance(found, str) else None
 
@@ -428,7 +464,10 @@ _ADAPTERS: dict[str, TypeAdapter[Any]] = {}
 def _adapter(name: str) -> tuple[TypeAdapter[Any], str]:
     head, _, rest = name.partition(".")
     if head == "secrets":
-        return TypeAdapter(Credentials), "a table of string keys and values"
+        return TypeAdapter(Credentials), (
+            "a table of string keys and values (storage credentials: access_key_id and "
+            "secret_access_key, or credentials_file and profile)"
+        )
     model: type[BaseModel] = EndpointSettings if rest else Settings
     info = model.model_fields[rest or head]
     if name not in _ADAPTERS:
@@ -473,8 +512,8 @@ def _put(nested: dict[str, Any], name: str, value: object) -> None:
 def _get(settings: Settings, name: str) -> Any:
     value: Any = settings
     parts = name.split(".")
-    if parts[0] == "secrets" and len(parts) == 3 and parts[2] != "access_key_id":
-        return MASK  # a secret's values are shown masked, but for the (public) access key id
+    if parts[0] == "secrets" and len(parts) == 3 and parts[2] not in _PUBLIC_SECRET_KEYS:
+        return MASK  # a secret's values are shown masked, but for what names no secret
     for part in parts:
         value = value[part] if isinstance(value, dict) else getattr(value, part)
     return value

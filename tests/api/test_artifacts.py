@@ -159,6 +159,34 @@ def test_range_requests_answer_206_or_416(served: Served) -> None:
     assert several.status_code == 200 and several.content == PAGE  # ignored, as RFC 9110 allows
 
 
+def _head(served: Served, name: str, **kwargs: Any) -> Any:
+    return served.api.head(f"{API}/artifacts/{served.artifacts[name]}/content", **kwargs)
+
+
+def test_head_answers_the_headers_of_get_without_the_bytes(served: Served) -> None:
+    cases: list[dict[str, Any]] = [
+        {},
+        {"headers": {"Range": "bytes=2-7"}},
+        {"params": {"max_bytes": 3}},
+        {"headers": {"Range": f"bytes={len(PAGE)}-"}},
+    ]
+    compared = ("content-type", "content-length", "content-range", "accept-ranges")
+    compared += ("x-headrace-size", "x-headrace-truncated", "content-security-policy")
+    for case in cases:
+        got, head = _get(served, "page", "/content", **case), _head(served, "page", **case)
+        assert head.status_code == got.status_code, case
+        assert head.content == b"", case
+        for header in compared:
+            assert head.headers.get(header) == got.headers.get(header), (case, header)
+    assert _head(served, "page").headers["content-length"] == str(len(PAGE))
+
+    inside = _head(served, "folder", params={"path": "sub/b.csv"})
+    assert inside.status_code == 200 and inside.headers["content-length"] == "8"
+    assert _head(served, "folder").status_code == 400
+    assert _head(served, "folder", params={"path": "nope.txt"}).status_code == 404
+    assert _head(served, "folder", params={"path": "../x"}).status_code == 400
+
+
 def test_previews_are_capped_and_say_so(served: Served) -> None:
     preview = _get(served, "page", "/content", params={"max_bytes": 8})
     assert preview.status_code == 200 and preview.content == PAGE[:8]

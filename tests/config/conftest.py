@@ -6,9 +6,23 @@ from pathlib import Path
 
 import pytest
 
-from tests.storage.conftest import ACCESS_KEY, SECRET_KEY, bucket, s3_endpoint
+from tests.storage.conftest import (
+    ACCESS_KEY,
+    SECRET_KEY,
+    bucket,
+    s3_endpoint,
+    s3_tls_endpoint,
+    server_certificate,
+)
 
-__all__ = ["ACCESS_KEY", "SECRET_KEY", "bucket", "s3_endpoint"]
+__all__ = [
+    "ACCESS_KEY",
+    "SECRET_KEY",
+    "bucket",
+    "s3_endpoint",
+    "s3_tls_endpoint",
+    "server_certificate",
+]
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from tests.cli.conftest import Cli
@@ -44,3 +45,30 @@ def test_malformed_override_exits_2_naming_the_field(tmp_path: Path) -> None:
     result = cli("namespace", "set-storage", "t", "--key-prefix", "{run_id}/{task_name}")
     assert result.returncode == 2
     assert "key_prefix" in result.stderr and "{task_name}" in result.stderr
+
+
+def test_a_namespace_credentials_file_replaces_the_global_keys(tmp_path: Path) -> None:
+    cli = Cli(tmp_path / "home")
+    keys = {
+        "HEADRACE_PIPELINE_ROOT": "minio://global/root",
+        "HEADRACE_MINIO_ACCESS_KEY_ID": "GLOBAL",
+        "HEADRACE_MINIO_SECRET_ACCESS_KEY": "S",
+    }
+    result = cli(
+        "namespace",
+        "set-storage",
+        "team-a",
+        "--credentials-file",
+        "/etc/team-a/credentials",
+        "--profile",
+        "team-a",
+        **keys,
+    )
+    assert result.returncode == 0, result.stderr
+    shown = cli("namespace", "show-storage", "team-a", "--output", "json", **keys)
+    assert shown.returncode == 0, shown.stderr
+    own = json.loads(shown.stdout)["effective"]["object_store"]
+    assert own["credentials_file"] == "/etc/team-a/credentials" and own["profile"] == "team-a"
+    assert own["access_key_id"] is None and own["secret_access_key"] is None
+    other = cli("namespace", "show-storage", "team-b", "--output", "json", **keys)
+    assert json.loads(other.stdout)["effective"]["object_store"]["access_key_id"] == "GLOBAL"

@@ -172,3 +172,27 @@ def test_a_change_in_this_process_invalidates_at_once(
     assert reader.storage_settings_for("t").pipeline_root == "s3://t/now"
     writer.clear_override("t")
     assert reader.storage_settings_for("t").pipeline_root == "s3://global/root"
+
+
+def test_credentials_files_replace_the_global_keys(tmp_path: Path) -> None:
+    (tmp_path / "config.toml").write_text(
+        'pipeline_root = "minio://global/root"\n'
+        '[minio]\naccess_key_id = "GLOBAL"\nsecret_access_key = "GS"\n'
+        '[secrets.by-file]\ncredentials_file = "/etc/team-b/credentials"\nprofile = "b"\n'
+    )
+    settings = load_settings(environ={"HEADRACE_HOME": str(tmp_path)})
+    with Store.connect(f"sqlite:///{tmp_path}/h.db") as store:
+        service = NamespaceSettings(store, settings)
+        service.set_override(
+            "own-file",
+            {"object_store": {"credentials_file": "/etc/team-a/credentials", "profile": "a"}},
+        )
+        service.set_override("named", {"object_store": {"credentials": "by-file"}})
+        own = service.storage_settings_for("own-file").minio
+        named = service.storage_settings_for("named").minio
+        other = service.storage_settings_for("other").minio
+    assert (own.credentials_file, own.profile) == ("/etc/team-a/credentials", "a")
+    assert (named.credentials_file, named.profile) == ("/etc/team-b/credentials", "b")
+    for endpoint in (own, named):
+        assert (endpoint.access_key_id, endpoint.secret_access_key) == (None, None)
+    assert other.access_key_id == "GLOBAL"

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import ssl
+import threading
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -12,9 +14,14 @@ from collections.abc import Iterator
 import boto3
 import pytest
 from gcp_storage_emulator.server import create_server
+from moto.moto_server.threaded_moto_server import MotoRequestHandler
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from moto.server import ThreadedMotoServer
+from werkzeug.serving import make_server
 
 from headrace.storage.settings import ObjectStoreSettings, StorageSettings
+
+from .tls import ServerCertificate, make_server_certificate
 
 ACCESS_KEY = "headrace-test"
 SECRET_KEY = "headrace-test-secret"
@@ -30,6 +37,34 @@ def s3_endpoint() -> Iterator[str]:
         yield f"http://{host}:{port}"
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def server_certificate(tmp_path_factory: pytest.TempPathFactory) -> ServerCertificate:
+    """A private CA and the certificate it signed for 127.0.0.1 and localhost."""
+    return make_server_certificate(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture(scope="session")
+def s3_tls_endpoint(server_certificate: ServerCertificate) -> Iterator[str]:
+    """The https URL of an S3-protocol server on 127.0.0.1 whose certificate the private CA
+    signed. moto's threaded server takes no TLS options, so its app is served here by the
+    same werkzeug server with an ssl context. It shares moto's in-process backend (buckets)
+    with the plain-http server."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(server_certificate.cert_pem, server_certificate.key_pem)
+    app = DomainDispatcherApplication(create_backend_app)
+    server = make_server(
+        "127.0.0.1", 0, app, threaded=True, request_handler=MotoRequestHandler, ssl_context=context
+    )
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"https://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
 
 
 def endpoint_settings(url: str, **overrides: object) -> ObjectStoreSettings:

@@ -126,6 +126,24 @@ def test_a_running_log_is_flushed_to_the_archive_as_it_grows(
     assert read_bytes(uri, storage) == b"one\ntwo\nthree\n"
 
 
+def test_a_log_removed_before_the_first_flush_still_reaches_the_archive(
+    tmp_path: Path, storage: StorageSettings, bucket: str
+) -> None:
+    # A reader on the worker's machine may remove the file as soon as the first line is there.
+    local = tmp_path / "attempt" / "0.log"
+    uri = f"s3://{bucket}/logs/early.log"
+    uploads = LiveLogUpload(local, uri, storage, interval=0.5)
+    uploads.start()
+    try:
+        with local.open("ab") as f:  # as the task's log is opened
+            f.write(b"first line\n")
+            f.flush()
+            local.unlink()
+            _wait_for(lambda: read_bytes(uri, storage) == b"first line\n")
+    finally:
+        uploads.stop()
+
+
 def test_another_machine_follows_the_flushed_archive(
     tmp_path: Path, storage: StorageSettings, bucket: str
 ) -> None:

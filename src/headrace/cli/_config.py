@@ -102,6 +102,13 @@ def set_storage(
     path_style: Annotated[bool | None, typer.Option("--path-style/--virtual-hosted")] = None,
     use_tls: Annotated[bool | None, typer.Option("--tls/--no-tls")] = None,
     ca_bundle: Annotated[str | None, typer.Option("--ca-bundle")] = None,
+    credentials_file: Annotated[
+        str | None,
+        typer.Option("--credentials-file", help="An AWS-style shared credentials file."),
+    ] = None,
+    profile: Annotated[
+        str | None, typer.Option("--profile", help="A profile in --credentials-file.")
+    ] = None,
     timeout_seconds: Annotated[float | None, typer.Option("--timeout-seconds")] = None,
     max_retries: Annotated[int | None, typer.Option("--max-retries")] = None,
     credentials: Annotated[
@@ -116,6 +123,8 @@ def set_storage(
         "path_style": path_style,
         "use_tls": use_tls,
         "ca_bundle": ca_bundle,
+        "credentials_file": credentials_file,
+        "profile": profile,
         "timeout_seconds": timeout_seconds,
         "max_retries": max_retries,
         "credentials": credentials,
@@ -174,8 +183,12 @@ def _print_storage(
     console.print(table)
 
 
+_FILE = "credentials_file"
+_CREDENTIAL_FIELDS = ("access_key_id", "secret_access_key", _FILE, "profile")
+
+
 def _store_origin(key: str, own: dict[str, Any]) -> str:
-    if key in own or (key in ("access_key_id", "secret_access_key") and "credentials" in own):
+    if key in own or (key in _CREDENTIAL_FIELDS and ("credentials" in own or _FILE in own)):
         return "namespace"
     return "global"
 

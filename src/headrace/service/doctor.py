@@ -10,7 +10,12 @@ from pathlib import Path
 
 from headrace.config import Settings, env_var, flag_name, mask, unknown_env
 from headrace.errors import HeadraceError
-from headrace.storage.filesystems import filesystem_for
+from headrace.storage.filesystems import (
+    ca_bundle_fix,
+    describe_endpoint,
+    filesystem_for,
+    is_certificate_error,
+)
 from headrace.storage.settings import StorageSettings, scheme_of
 from headrace.store import Store
 
@@ -112,7 +117,7 @@ def _probe(root: str, used_by: str, storage: StorageSettings) -> Check:
     where = "local filesystem"
     setting = "pipeline_root"
     if scheme != "file":
-        where = storage.endpoint(scheme).describe(scheme)
+        where = describe_endpoint(storage.endpoint(scheme), scheme)
         setting = "gcs" if scheme == "gs" else scheme
     name = f"storage {root}"
     key = f".headrace-doctor-{uuid.uuid4().hex}"
@@ -128,12 +133,16 @@ def _probe(root: str, used_by: str, storage: StorageSettings) -> Check:
             fs.rm_file(probe)
         if data != b"headrace":
             raise OSError(f"read back {data!r} instead of what was written")
+    except HeadraceError as exc:  # says what is wrong itself: a credentials file, a setting
+        return Check(name, False, mask(f"at {where}: {exc.message}"), exc.hint)
     except Exception as exc:
         if scheme == "file":
             fix = f"make {root} writable, or set {setting} ({env_var(setting)}) elsewhere"
+        elif is_certificate_error(exc):
+            fix = f"{ca_bundle_fix(where, setting)} (for {used_by})"
         else:
             fix = (
-                f"check [{setting}] endpoint_url, credentials and the bucket "
+                f"check [{setting}] endpoint_url, use_tls, credentials and the bucket "
                 f"({env_var(setting + '.endpoint_url')}, ...; for {used_by})"
             )
         detail = f"write/read/delete at {where} failed: {type(exc).__name__}: {exc}"

@@ -39,6 +39,9 @@ class ObjectStoreOverride(BaseModel):
     path_style: bool | None = None
     use_tls: bool | None = None
     ca_bundle: str | None = None
+    credentials_file: str | None = None
+    """An AWS-style shared credentials file (a path, not a secret) readable by every process."""
+    profile: str | None = None
     timeout_seconds: float | None = Field(None, gt=0)
     max_retries: int | None = Field(None, ge=0)
     credentials: str | None = None
@@ -91,7 +94,8 @@ def parse_override(data: Mapping[str, Any]) -> StorageOverride:
         raise InvalidArgumentError(
             "; ".join(problems),
             "fields: pipeline_root, key_prefix, object_store.{endpoint_url, region, path_style, "
-            "use_tls, ca_bundle, timeout_seconds, max_retries, credentials}",
+            "use_tls, ca_bundle, credentials_file, profile, timeout_seconds, max_retries, "
+            "credentials}",
         ) from None
 
 
@@ -134,14 +138,17 @@ def effective_storage(
                 "settings of this process",
                 f"add [secrets.{secret_name}] to the config file of every Headrace process",
             )
-        if not secret.access_key_id or not secret.secret_access_key.get_secret_value():
+        if not secret.has_storage_credentials():
             raise ConfigError(
                 f"namespace {namespace!r} uses the secret {secret_name!r} as storage "
-                "credentials, but it has no access_key_id and secret_access_key",
-                f"add both keys to [secrets.{secret_name}]",
+                "credentials, but it has neither access_key_id and secret_access_key nor "
+                "credentials_file",
+                f"add both keys, or credentials_file (and profile), to [secrets.{secret_name}]",
             )
-        fields["access_key_id"] = secret.access_key_id
-        fields["secret_access_key"] = secret.secret_access_key.get_secret_value()
+        fields.update(secret.key_fields())
+    elif "credentials_file" in fields:
+        # The namespace's own file replaces the global keys, which would otherwise win.
+        fields.update(access_key_id=None, secret_access_key=None)
     endpoint: ObjectStoreSettings = replace(storage.endpoint(scheme), **fields)
     if scheme == "s3":
         return replace(storage, s3=endpoint)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import ssl
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ import fsspec
 from fsspec.implementations.local import LocalFileSystem
 
 from headrace.errors import HeadraceError, StorageError
+from headrace.storage.credentials import CredentialsFileError, read_credentials_file
 from headrace.storage.settings import ObjectStoreSettings, Scheme, StorageSettings, scheme_of
 
 
@@ -59,6 +61,13 @@ def _s3(endpoint: ObjectStoreSettings) -> fsspec.AbstractFileSystem:
         options["key"] = endpoint.access_key_id
     if endpoint.secret_access_key:
         options["secret"] = endpoint.secret_access_key
+    if endpoint.credentials_file and not endpoint.access_key_id:
+        # Read at every build, so keys rotated in the file are used by the next operation.
+        keys = read_credentials_file(endpoint.credentials_file, endpoint.profile)
+        options["key"] = keys.access_key_id
+        options["secret"] = keys.secret_access_key
+        if keys.session_token:
+            options["token"] = keys.session_token
     fs = fsspec.filesystem("s3", **options)
     # s3fs retries some errors on top of botocore's retries; one layer is enough.
     fs.retries = 1
@@ -66,6 +75,12 @@ def _s3(endpoint: ObjectStoreSettings) -> fsspec.AbstractFileSystem:
 
 
 def _gcs(endpoint: ObjectStoreSettings) -> fsspec.AbstractFileSystem:
+    if endpoint.credentials_file or endpoint.profile:
+        raise StorageError(
+            "[gcs] credentials_file and profile are not used: they name an AWS-style "
+            "credentials file, which only S3-protocol stores (s3://, minio://) read",
+            "unset them; for gs:// set GOOGLE_APPLICATION_CREDENTIALS to a service-account key",
+        )
     options: dict[str, Any] = {"timeout": endpoint.timeout_seconds, "use_listings_cache": False}
     if endpoint.endpoint_url:
         options["endpoint_url"] = _endpoint_url(endpoint)
@@ -91,18 +106,57 @@ def storage_errors(action: str, uri: str, settings: StorageSettings) -> Iterator
     """Turn any failure of `action` on `uri` into a StorageError naming the endpoint."""
     try:
         yield
+    except CredentialsFileError as exc:  # names the file and profile; add what and where
+        where = describe_endpoint(settings.endpoint(scheme_of(uri)), scheme_of(uri))
+        # A plain StorageError: an enclosing storage_errors passes it on unchanged.
+        message = f"could not {action} {uri} at {where}: {exc.message}"
+        raise StorageError(message, exc.hint) from None
     except HeadraceError:  # already says what is wrong (a StorageError, a bad path)
         raise
     except Exception as exc:
         scheme: Scheme = scheme_of(uri)
         where = "the local filesystem"
+        fix = "check that the path is writable"
         if scheme != "file":
-            where = settings.endpoint(scheme).describe(scheme)
+            where = describe_endpoint(settings.endpoint(scheme), scheme)
+            setting = "gcs" if scheme == "gs" else scheme
+            fix = (
+                f"check that {where} is reachable and that [{setting}] endpoint_url, use_tls "
+                "and the credentials are right"
+            )
+            if is_certificate_error(exc):
+                fix = ca_bundle_fix(where, setting)
         raise StorageError(
-            f"could not {action} {uri} at {where}: {type(exc).__name__}: {exc}",
-            "check that the object store is reachable and the endpoint and credentials "
-            "settings are right",
+            f"could not {action} {uri} at {where}: {type(exc).__name__}: {exc}", fix
         ) from exc
+
+
+def describe_endpoint(endpoint: ObjectStoreSettings, scheme: Scheme) -> str:
+    """The endpoint in words, with the scheme it is reached by (`use_tls` decides it when
+    `endpoint_url` has none)."""
+    return _endpoint_url(endpoint) or endpoint.describe(scheme)
+
+
+def is_certificate_error(exc: BaseException) -> bool:
+    """Whether `exc`, or an error it was raised from, is a failed TLS certificate check."""
+    seen: BaseException | None = exc
+    for _ in range(10):  # botocore and aiohttp wrap the ssl error a few layers deep
+        if seen is None:
+            return False
+        if isinstance(seen, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in str(
+            seen
+        ):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def ca_bundle_fix(where: str, setting: str) -> str:
+    return (
+        f"{where} presents a certificate this machine does not trust: set [{setting}] "
+        f"ca_bundle (HEADRACE_{setting.upper()}_CA_BUNDLE) to the PEM file of the CA that "
+        "signed it"
+    )
 
 
 def download(uri: str, local: Path, settings: StorageSettings) -> None:

@@ -106,9 +106,9 @@ class LiveLogUpload:
     """Copies a running attempt's log to its archive every `interval` seconds, in a thread.
 
     Object stores cannot append: each flush rewrites the whole object, and only when the log
-    has grown. The file is read through a descriptor kept open, so a log removed from the disk
-    while the attempt runs still reaches the archive. A failed flush is logged, not raised: the
-    archive written when the attempt ends is the one whose failure counts.
+    has grown. The file is read through a descriptor opened at `start`, so a log removed from
+    the disk while the attempt runs still reaches the archive. A failed flush is logged, not
+    raised: the archive written when the attempt ends is the one whose failure counts.
     """
 
     def __init__(self, local: Path, uri: str, settings: StorageSettings, interval: float) -> None:
@@ -123,9 +123,11 @@ class LiveLogUpload:
         self._thread = threading.Thread(target=self._loop, name="headrace-log-flush", daemon=True)
 
     def start(self) -> None:
-        """Open the log now (if it exists) so that removing it later loses nothing, then flush."""
-        if self._local.exists():
-            self._file = self._local.open("rb")
+        # Hold the file from the start: a reader on the worker's machine may remove it as soon
+        # as the first line is there, before the first flush would have opened it. The task's
+        # log is opened for appending, so it writes to this same file.
+        self._local.parent.mkdir(parents=True, exist_ok=True)
+        self._file = self._local.open("ab+")
         self._thread.start()
 
     def stop(self) -> None:
@@ -154,11 +156,8 @@ class LiveLogUpload:
                 return
 
     def _flush(self) -> None:
-        if self._file is None:
-            try:
-                self._file = self._local.open("rb")
-            except FileNotFoundError:  # the attempt has not written its first line yet
-                return
+        if self._file is None:  # not started
+            return
         size = os.fstat(self._file.fileno()).st_size
         if size <= self._flushed:
             return

@@ -38,8 +38,9 @@ KEY_PREFIX_FIELDS = frozenset({"namespace", "pipeline_name", "run_id"})
 class ObjectStoreSettings:
     """How to reach one object-store endpoint (S3 protocol or GCS).
 
-    Credentials left `None` come from the client library's usual chain: environment
-    (`AWS_ACCESS_KEY_ID`, `GOOGLE_APPLICATION_CREDENTIALS`), credentials files, instance roles.
+    Credentials: static keys, else `credentials_file` (an AWS-style shared credentials file,
+    section `profile` or `default`; S3 protocol only), else the client library's usual chain:
+    environment (`AWS_ACCESS_KEY_ID`, `GOOGLE_APPLICATION_CREDENTIALS`), instance roles.
     """
 
     endpoint_url: str | None = None
@@ -49,6 +50,8 @@ class ObjectStoreSettings:
     ca_bundle: str | None = None
     access_key_id: str | None = None
     secret_access_key: str | None = None
+    credentials_file: str | None = None
+    profile: str | None = None
     timeout_seconds: float = 30.0
     max_retries: int = 3
 
@@ -64,7 +67,8 @@ class ObjectStoreSettings:
             f"ObjectStoreSettings(endpoint_url={self.endpoint_url!r}, region={self.region!r}, "
             f"path_style={self.path_style}, use_tls={self.use_tls}, "
             f"ca_bundle={self.ca_bundle!r}, access_key_id={self.access_key_id!r}, "
-            f"secret_access_key={secret!r}, timeout_seconds={self.timeout_seconds}, "
+            f"secret_access_key={secret!r}, credentials_file={self.credentials_file!r}, "
+            f"profile={self.profile!r}, timeout_seconds={self.timeout_seconds}, "
             f"max_retries={self.max_retries})"
         )
 

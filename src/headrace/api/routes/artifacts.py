@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import StreamingResponse
 
 from headrace.api._byte_ranges import RangeNotSatisfiable, requested_range
 from headrace.api._context import Context
@@ -72,21 +72,49 @@ def get_artifact(context: Context, artifact_id: str, namespace: Namespace = None
     return _view(_artifacts(context).details(artifact_id, namespace))
 
 
+MaxBytes = Annotated[
+    int | None,
+    Query(ge=1, description=f"Preview: at most this many bytes (capped at {PREVIEW_MAX_BYTES})."),
+]
+RangeHeader = Annotated[str | None, Header(alias="Range")]
+
+
 @router.get("/artifacts/{artifact_id}/content", response_model=None)
 def read_artifact(
     context: Context,
     artifact_id: str,
     path: PathInside = None,
-    max_bytes: Annotated[
-        int | None,
-        Query(
-            ge=1, description=f"Preview: at most this many bytes (capped at {PREVIEW_MAX_BYTES})."
-        ),
-    ] = None,
+    max_bytes: MaxBytes = None,
     namespace: Namespace = None,
-    range_header: Annotated[str | None, Header(alias="Range")] = None,
-) -> StreamingResponse | JSONResponse:
+    range_header: RangeHeader = None,
+) -> Response:
     """The bytes of a file artifact, or of the file `path` inside a directory artifact."""
+    return _content(context, artifact_id, path, max_bytes, namespace, range_header, body=True)
+
+
+@router.head("/artifacts/{artifact_id}/content", response_model=None)
+def head_artifact(
+    context: Context,
+    artifact_id: str,
+    path: PathInside = None,
+    max_bytes: MaxBytes = None,
+    namespace: Namespace = None,
+    range_header: RangeHeader = None,
+) -> Response:
+    """The headers GET would answer (type, length, range, size), without reading the bytes."""
+    return _content(context, artifact_id, path, max_bytes, namespace, range_header, body=False)
+
+
+def _content(
+    context: Context,
+    artifact_id: str,
+    path: str | None,
+    max_bytes: int | None,
+    namespace: str | None,
+    range_header: str | None,
+    *,
+    body: bool,
+) -> Response:
     content = _artifacts(context).open(artifact_id, path, namespace)
     size = content.file.size_bytes
     headers = {
@@ -111,6 +139,9 @@ def read_artifact(
         status = 206
         headers["Content-Range"] = f"bytes {start}-{start + sent - 1}/{size}"
     headers["Content-Length"] = str(sent)
+    if not body:
+        # Content-Length stays the length GET would send (RFC 9110 9.3.2).
+        return Response(status_code=status, media_type=content.content_type, headers=headers)
     return StreamingResponse(
         content.file.chunks(start, sent),
         status_code=status,

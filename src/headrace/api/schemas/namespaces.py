@@ -13,6 +13,8 @@ class ObjectStoreOverride(ApiModel):
     path_style: bool | None = None
     use_tls: bool | None = None
     ca_bundle: str | None = None
+    credentials_file: str | None = None
+    profile: str | None = None
     timeout_seconds: float | None = None
     max_retries: int | None = None
     credentials: str | None = None
