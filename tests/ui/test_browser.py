@@ -42,6 +42,8 @@ def test_upload_start_from_form_watch_live_read_logs_and_preview_artifacts(
     page.evaluate("window.sameDocument = true")
     wait = page.locator('g.node[data-task="wait"]')
     expect(wait).to_have_attribute("data-state", "RUNNING", timeout=LONG)
+    log_reads: list[str] = []
+    page.on("request", lambda r: log_reads.append(r.url) if "/logs?" in r.url else None)
     wait.click()
     log = page.locator(".task-panel .log")
     expect(log).to_contain_text("waiting for the gate file", timeout=LONG)
@@ -50,6 +52,10 @@ def test_upload_start_from_form_watch_live_read_logs_and_preview_artifacts(
     gate.write_text("open")
     expect(wait).to_have_attribute("data-state", "SUCCEEDED", timeout=LONG)
     expect(log).to_contain_text("gate open, done", timeout=LONG)
+    # Followed by offset: after the first read only new bytes came, and none twice.
+    offsets = [int(re.findall(r"offset=(\d+)", url)[0]) for url in log_reads]
+    assert offsets[0] == 0 and max(offsets) > 0, log_reads
+    assert log.inner_text().count("waiting for the gate file") == 1
     expect(page.locator('g.node[data-task="for-loop-2"]')).to_have_attribute(
         "aria-label", re.compile("3/3 done"), timeout=LONG
     )
