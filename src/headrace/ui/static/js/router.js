@@ -1,6 +1,13 @@
 // Client-side routes over the History API: every page has a URL the server answers with the app.
+import { currentNamespace, withNamespace } from "./namespace.js";
 
 const routes = [];
+const onRenderHooks = [];
+
+/** Call `fn(namespace)` before each page is drawn (the header's namespace picker). */
+export function onRender(fn) {
+  onRenderHooks.push(fn);
+}
 let current = { cleanup: [] };
 
 export function route(pattern, render) {
@@ -20,6 +27,7 @@ export function onLeave(fn) {
 }
 
 export function navigate(path, { replace = false } = {}) {
+  path = withNamespace(path); // links inside the app keep the namespace picked
   if (replace) history.replaceState(null, "", path);
   else history.pushState(null, "", path);
   render();
@@ -48,7 +56,9 @@ export async function render() {
   const main = document.getElementById("app");
   document.querySelectorAll("[data-nav]").forEach((a) => {
     a.toggleAttribute("aria-current", path.startsWith(`/${a.dataset.nav}`));
+    a.setAttribute("href", withNamespace(`/${a.dataset.nav}`));
   });
+  for (const fn of onRenderHooks) fn(currentNamespace());
   for (const { regex, names, render: draw } of routes) {
     const match = regex.exec(path);
     if (!match) continue;
