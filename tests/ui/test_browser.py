@@ -257,3 +257,25 @@ def test_runs_list_follows_running_runs_without_a_reload(
     gate.write_text("open")
     expect(row).to_contain_text("SUCCEEDED", timeout=LONG)
     assert page.evaluate("window.sameDocument") is True
+
+
+def test_runs_list_names_the_pipeline_version(
+    page: Page, server: str, demo_pipeline: str, demo_yaml: Path
+) -> None:
+    uploaded = httpx.post(
+        f"{server}{API}/pipelines/upload_version",
+        params={"pipelineid": demo_pipeline, "name": "second-version"},
+        files={"uploadfile": (demo_yaml.name, demo_yaml.read_bytes())},
+    )
+    uploaded.raise_for_status()
+    body = {
+        "display_name": "on-second-version",
+        "pipeline_version_reference": {
+            "pipeline_id": demo_pipeline,
+            "pipeline_version_id": uploaded.json()["pipeline_version_id"],
+        },
+    }
+    httpx.post(f"{server}{API}/runs", json=body).raise_for_status()
+    page.goto(f"{server}/runs?q=on-second-version")
+    row = page.locator("table.runs tbody tr", has_text="on-second-version")
+    expect(row).to_contain_text("ui-demo · second-version")
