@@ -26,18 +26,22 @@ export function onLeave(fn) {
   current.cleanup.push(fn);
 }
 
-export function navigate(path, { replace = false } = {}) {
+/** Show `path`; resolves once the page is drawn. A new page (not `replace`) takes the keyboard
+ * focus to its content, so Tab goes on from there rather than from the top of the document. */
+export async function navigate(path, { replace = false } = {}) {
   path = withNamespace(path); // links inside the app keep the namespace picked
   if (replace) history.replaceState(null, "", path);
   else history.pushState(null, "", path);
-  render();
+  await render();
+  if (!replace) document.getElementById("app").focus({ preventScroll: true });
 }
 
 export function query() {
   return Object.fromEntries(new URLSearchParams(location.search));
 }
 
-/** Change the page's query string without a new history entry, then draw again. */
+/** Change the page's query string without a new history entry, then draw again (resolves
+ * once drawn). */
 export function setQuery(changes) {
   const params = new URLSearchParams(location.search);
   for (const [key, value] of Object.entries(changes)) {
@@ -45,7 +49,7 @@ export function setQuery(changes) {
     else params.set(key, value);
   }
   const text = params.toString();
-  navigate(`${location.pathname}${text ? `?${text}` : ""}`, { replace: true });
+  return navigate(`${location.pathname}${text ? `?${text}` : ""}`, { replace: true });
 }
 
 export async function render() {

@@ -46,14 +46,19 @@ export async function runPage(main, { run_id: runId }, page) {
       return;
     }
     if (record.kind === "LOOP" || record.kind === "DAG") navigate(levelHref(runId, record, root));
-    else setQuery({ task: record.task_id });
+    else openTask(record.task_id);
   };
+  // The page is drawn again: the keyboard focus goes to the panel opened, and back to the
+  // task's node when the panel is closed.
+  const openTask = (taskId) => setQuery({ task: taskId }).then(() => document.getElementById("task-title")?.focus());
+  const closeTask = (name) =>
+    setQuery({ task: "" }).then(() => document.querySelector(`g.node[data-task="${CSS.escape(name)}"]`)?.focus());
   const view =
     level.kind === "LOOP"
       ? loopLevel(levelBox, {
           runId,
           loop: level,
-          open: (t) => setQuery({ task: t.task_id }),
+          open: (t) => openTask(t.task_id),
           openLevel: (t) => navigate(levelHref(runId, t, root)),
         })
       : dagLevel(levelBox, {
@@ -64,7 +69,7 @@ export async function runPage(main, { run_id: runId }, page) {
           selectedTaskId: q.task,
         });
   const panel = q.task
-    ? taskPanel(panelBox, { runId, taskId: q.task, onClose: () => setQuery({ task: "" }) })
+    ? taskPanel(panelBox, { runId, taskId: q.task, onClose: closeTask })
     : null;
   onLeave(() => panel?.stop());
 

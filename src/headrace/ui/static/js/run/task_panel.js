@@ -14,9 +14,15 @@ export function taskPanel(box, { runId, taskId, onClose }) {
   const logBox = h("pre", { class: "log", tabindex: 0, "aria-label": "Log" });
   const logHead = h("div", { class: "log-head" });
 
+  let name = null;
+  box.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && name !== null) onClose(name);
+  });
+
   async function refresh() {
     const detail = await get(`/runs/${runId}/tasks/${taskId}`);
     const t = detail.task;
+    name = t.name;
     // Redraw only on a change: polling must not reset scrolling and focus in the panel.
     const key = JSON.stringify([t.state, t.finished_at, detail.attempts, detail.output_artifacts.length, t.child_states]);
     if (key === drawn) return t;
@@ -27,8 +33,8 @@ export function taskPanel(box, { runId, taskId, onClose }) {
       h(
         "div",
         { class: "panel-head" },
-        h("h2", { id: "task-title" }, t.name),
-        h("button", { type: "button", class: "close", "aria-label": "Close task panel", onclick: onClose }, "×"),
+        h("h2", { id: "task-title", tabindex: -1 }, t.name),
+        h("button", { type: "button", class: "close", "aria-label": "Close task panel", onclick: () => onClose(t.name) }, "×"),
       ),
       h(
         "dl",
