@@ -1,9 +1,11 @@
 """Task logs through the API: one attempt's output as text; unknown tasks and attempts are 404;
-an archived log is read from the object store once the run's local directories are gone."""
+an archived log is read from the object store once the run's local directories are gone; with
+`offset`, only the bytes from there on (from the local file, and ranged from the object store)."""
 
 from __future__ import annotations
 
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +13,13 @@ from fastapi.testclient import TestClient
 
 from headrace.api import create_app
 from headrace.executors import LocalExecutor, PythonEnvCache
+from headrace.service.logs import attempt_log_from
 from headrace.service.namespaces import NamespaceSettings
 from headrace.service.runs import run_engine
+from headrace.states import AttemptState
+from headrace.storage.settings import StorageSettings
 from headrace.store import Store
+from headrace.store.records import AttemptRecord
 from tests.api.conftest import API, error_of
 from tests.api.object_store import s3_settings
 from tests.storage.conftest import s3_endpoint
@@ -45,6 +51,9 @@ def test_logs_of_each_task_attempt(
     assert response.headers["content-type"].startswith("text/plain")
     assert response.headers["x-headrace-attempt"] == "0"
     assert "Wrote executor output file" in response.text
+
+    assert "x-headrace-log-offset" not in response.headers  # kfp-style callers: the whole log
+    _read_in_steps(sqlite_api, f"{API}/runs/{run_id}/tasks/{tasks['add']}/logs", response.text)
 
     missing = sqlite_api.get(f"{API}/runs/{run_id}/tasks/{tasks['add']}/logs?attempt=7")
     assert "no attempt 7" in error_of(missing, 404)
@@ -88,3 +97,38 @@ def test_archived_logs_are_read_from_s3_once_local_dirs_are_gone(
                 assert response.status_code == 200, response.text
                 assert response.headers["x-headrace-state"] == "SUCCEEDED"
                 assert "Wrote executor output file" in response.text
+                logs_url = f"{API}/runs/{run_id}/tasks/{attempt.task_id}/logs"
+                _read_in_steps(api, logs_url, response.text)
+
+
+def _read_in_steps(api: TestClient, logs_url: str, whole: str) -> None:
+    """Reads from offsets 0, 10 and the end give the log's bytes from there on."""
+    size = len(whole.encode())
+    first = api.get(logs_url, params={"offset": 0})
+    assert first.status_code == 200, first.text
+    assert first.text == whole
+    assert first.headers["x-headrace-log-offset"] == str(size)
+    assert first.headers["x-headrace-state"] == "SUCCEEDED"
+    tail = api.get(logs_url, params={"offset": 10})
+    assert tail.text == whole.encode()[10:].decode()
+    assert tail.headers["x-headrace-log-offset"] == str(size)
+    past = api.get(logs_url, params={"offset": size})
+    assert past.text == ""
+    assert past.headers["x-headrace-log-offset"] == str(size)
+    assert "offset" in error_of(api.get(logs_url, params={"offset": -1}), 400)
+
+
+def test_a_running_log_read_from_an_offset_stops_before_a_cut_character(tmp_path: Path) -> None:
+    log = tmp_path / "attempt.log"
+    log.write_bytes("héllo\n".encode() + "€".encode()[:2])  # the euro sign half written
+    attempt = AttemptRecord(
+        id="a", task_id="t", run_id="r", number=0, state=AttemptState.RUNNING, exit_code=None,
+        log_path=str(log), error=None, started_at=datetime.now(UTC), finished_at=None,
+    )  # fmt: skip
+    settings = StorageSettings(pipeline_root=str(tmp_path))
+    text, offset = attempt_log_from(attempt, settings, 0)
+    assert (text, offset) == ("héllo\n", 7)
+    with log.open("ab") as f:
+        f.write("€".encode()[2:] + b"!\n")
+    assert attempt_log_from(attempt, settings, offset) == ("€!\n", 12)
+    assert attempt_log_from(attempt, settings, 12) == ("", 12)

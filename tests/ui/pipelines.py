@@ -53,3 +53,16 @@ def ui_demo(seconds: float = 0.0, gate: str = "", accuracy: float = 0.9, word: s
     with dsl.ParallelFor([1, 2, 3]) as x:
         square(x=x).after(first)
     report(word=word, accuracy=accuracy).after(first)
+
+
+@dsl.pipeline(name="inner")
+def inner(x: int) -> int:
+    return square(x=x).output
+
+
+@dsl.pipeline(name="nested-demo")
+def nested_demo():
+    """A sub-pipeline and a loop of 12: opened in place in the run's graph."""
+    inner(x=3)
+    with dsl.ParallelFor(list(range(12))) as i:
+        square(x=i)

@@ -42,6 +42,8 @@ def test_upload_start_from_form_watch_live_read_logs_and_preview_artifacts(
     page.evaluate("window.sameDocument = true")
     wait = page.locator('g.node[data-task="wait"]')
     expect(wait).to_have_attribute("data-state", "RUNNING", timeout=LONG)
+    log_reads: list[str] = []
+    page.on("request", lambda r: log_reads.append(r.url) if "/logs?" in r.url else None)
     wait.click()
     log = page.locator(".task-panel .log")
     expect(log).to_contain_text("waiting for the gate file", timeout=LONG)
@@ -50,6 +52,10 @@ def test_upload_start_from_form_watch_live_read_logs_and_preview_artifacts(
     gate.write_text("open")
     expect(wait).to_have_attribute("data-state", "SUCCEEDED", timeout=LONG)
     expect(log).to_contain_text("gate open, done", timeout=LONG)
+    # Followed by offset: after the first read only new bytes came, and none twice.
+    offsets = [int(re.findall(r"offset=(\d+)", url)[0]) for url in log_reads]
+    assert offsets[0] == 0 and max(offsets) > 0, log_reads
+    assert log.inner_text().count("waiting for the gate file") == 1
     expect(page.locator('g.node[data-task="for-loop-2"]')).to_have_attribute(
         "aria-label", re.compile("3/3 done"), timeout=LONG
     )
@@ -251,3 +257,25 @@ def test_runs_list_follows_running_runs_without_a_reload(
     gate.write_text("open")
     expect(row).to_contain_text("SUCCEEDED", timeout=LONG)
     assert page.evaluate("window.sameDocument") is True
+
+
+def test_runs_list_names_the_pipeline_version(
+    page: Page, server: str, demo_pipeline: str, demo_yaml: Path
+) -> None:
+    uploaded = httpx.post(
+        f"{server}{API}/pipelines/upload_version",
+        params={"pipelineid": demo_pipeline, "name": "second-version"},
+        files={"uploadfile": (demo_yaml.name, demo_yaml.read_bytes())},
+    )
+    uploaded.raise_for_status()
+    body = {
+        "display_name": "on-second-version",
+        "pipeline_version_reference": {
+            "pipeline_id": demo_pipeline,
+            "pipeline_version_id": uploaded.json()["pipeline_version_id"],
+        },
+    }
+    httpx.post(f"{server}{API}/runs", json=body).raise_for_status()
+    page.goto(f"{server}/runs?q=on-second-version")
+    row = page.locator("table.runs tbody tr", has_text="on-second-version")
+    expect(row).to_contain_text("ui-demo · second-version")

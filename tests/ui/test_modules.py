@@ -67,6 +67,30 @@ def test_layout_of_a_wide_fan_keeps_one_layer_per_depth(page: Page, server: str)
     assert depth == [3, True]
 
 
+def test_layout_makes_room_for_a_node_open_in_place(page: Page, server: str) -> None:
+    # "big" (a sub-DAG shown open, 400x200) widens its layer and pushes the next one down.
+    result = _run(
+        page,
+        server,
+        "graph/layout.js",
+        """
+        const nodes = ["a", "big", "c", "d"].map((id) => ({ id }));
+        const sizes = new Map([["big", { w: 400, h: 200 }]]);
+        const edges = [["a", "big"], ["a", "c"], ["big", "d"]];
+        const { pos, width } = m.layout(nodes, edges, sizes);
+        const big = pos.get("big"), c = pos.get("c"), d = pos.get("d");
+        return [
+          [big.w, big.h],
+          c.y === big.y && width >= 400 + m.NODE_W,
+          !(c.x < big.x + 400 && big.x < c.x + c.w),
+          d.y >= big.y + 200,
+        ];
+        """,
+    )
+    # The same layer, side by side without overlapping; the next layer below the tall node.
+    assert result == [[400, 200], True, True, True]
+
+
 def test_markdown_renders_structure_and_never_markup_or_script_links(
     page: Page, server: str
 ) -> None:

@@ -63,13 +63,21 @@ def _text(data: bytes) -> str:
     return data.decode("utf-8", errors="replace")
 
 
+def read_log_bytes(
+    location: LogLocation, settings: StorageSettings, *, live: bool, start: int = 0
+) -> bytes:
+    """The log's bytes from offset `start` on (a ranged read of the archive when it is read
+    there); `live` says the attempt is still running."""
+    if live:
+        data = _live_bytes(location, settings, start)
+        if data is not None:
+            return data
+    return _ended_bytes(location, settings, start)
+
+
 def read_log(location: LogLocation, settings: StorageSettings, *, live: bool) -> str:
     """The whole log text so far; `live` says the attempt is still running."""
-    if live:
-        data = _live_bytes(location, settings)
-        if data is not None:
-            return _text(data)
-    return _text(_ended_bytes(location, settings))
+    return _text(read_log_bytes(location, settings, live=live))
 
 
 def follow_log(

@@ -8,11 +8,16 @@ from sqlalchemy import delete, select
 
 from headrace.store import _common
 from headrace.store._common import StoreBase, ensure_namespace, insert_if_absent, rowcount
-from headrace.store._schema import NamespaceStorageRow
+from headrace.store._schema import NamespaceRow, NamespaceStorageRow
 from headrace.store.records import NamespaceStorageRecord
 
 
 class NamespacesMixin(StoreBase):
+    def list_namespaces(self) -> list[str]:
+        """Every namespace something was created in (a run, experiment, pipeline...), by name."""
+        with self._read.begin() as s:
+            return list(s.scalars(select(NamespaceRow.name).order_by(NamespaceRow.name)))
+
     def get_namespace_storage(self, namespace: str) -> NamespaceStorageRecord | None:
         """The namespace's override, or None when it uses the global settings."""
         with self._read.begin() as s:

@@ -1,4 +1,5 @@
-"""Namespace storage settings: GET, PUT (replace) and DELETE (back to the global settings)."""
+"""Namespaces: the list (for the UI's picker), and each one's storage settings: GET, PUT
+(replace) and DELETE (back to the global settings)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,13 @@ from fastapi import APIRouter
 
 from headrace.api._context import Context
 from headrace.api.schemas.common import Empty
-from headrace.api.schemas.namespaces import NamespaceStorage, NamespaceStorageOverride
+from headrace.api.schemas.namespaces import (
+    NamespaceList,
+    NamespaceStorage,
+    NamespaceStorageOverride,
+)
 from headrace.service.namespaces import storage_view
+from headrace.store.records import DEFAULT_NAMESPACE
 
 router = APIRouter(tags=["NamespaceService"])
 
@@ -17,6 +23,13 @@ def _view(context: Context, namespace: str) -> NamespaceStorage:
     override = service.get_override(namespace)
     storage = service.storage_settings_for(namespace)
     return NamespaceStorage.model_validate(storage_view(namespace, override, storage))
+
+
+@router.get("/namespaces", response_model=NamespaceList)
+def list_namespaces(context: Context) -> NamespaceList:
+    """Every namespace a run, experiment, pipeline or setting was created in, and `default`."""
+    names = set(context.store.list_namespaces()) | {DEFAULT_NAMESPACE}
+    return NamespaceList(namespaces=sorted(names))
 
 
 @router.get(

@@ -41,3 +41,9 @@ class NamespaceStorage(ApiModel):
     namespace: str
     override: NamespaceStorageOverride
     effective: EffectiveStorage
+
+
+class NamespaceList(ApiModel):
+    """The namespaces the server knows, by name; `default` always among them."""
+
+    namespaces: list[str]

@@ -1,4 +1,5 @@
 // The server's REST API: v2beta1 as Kubeflow defines it plus Headrace's additions.
+import { currentNamespace } from "./namespace.js";
 
 const BASE = "/apis/v2beta1";
 
@@ -19,7 +20,14 @@ function url(path, query = {}) {
   return `${BASE}${path}${text ? `?${text}` : ""}`;
 }
 
+// Lists and creations that take a namespace: they get the page's (`?ns=`) unless given one.
+const NAMESPACE_QUERY = new Set(["GET /runs", "GET /experiments", "GET /pipelines", "GET /recurringruns", "POST /pipelines/upload"]);
+const NAMESPACE_BODY = new Set(["POST /experiments", "POST /recurringruns"]);
+
 async function send(method, path, { query, body, form, raw } = {}) {
+  const call = `${method} ${path}`;
+  if (NAMESPACE_QUERY.has(call) && !query?.namespace) query = { ...query, namespace: currentNamespace() };
+  if (NAMESPACE_BODY.has(call) && body && !body.namespace) body = { ...body, namespace: currentNamespace() };
   const init = { method, headers: {} };
   if (form) init.body = form;
   else if (body !== undefined) {

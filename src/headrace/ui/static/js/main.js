@@ -9,6 +9,7 @@ import { experimentsPage, experimentPage } from "./pages/experiments.js";
 import { comparePage } from "./pages/compare.js";
 import { recurringListPage, recurringPage, newRecurringPage } from "./pages/recurring.js";
 import { artifactPage } from "./pages/artifact.js";
+import { namespacePicker } from "./namespace_picker.js";
 
 route("/runs", runsPage);
 route("/runs/new", newRunPage);
@@ -23,4 +24,5 @@ route("/recurring/new", newRecurringPage);
 route("/recurring/:recurring_run_id", recurringPage);
 route("/artifacts/:artifact_id", artifactPage);
 
+namespacePicker(document.getElementById("namespace-picker"));
 start();

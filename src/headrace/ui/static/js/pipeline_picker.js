@@ -1,7 +1,8 @@
 // Pick a pipeline and one of its versions (or "latest"), then fill in its typed inputs.
-import { get } from "./api.js";
+import { filter, get, post } from "./api.js";
 import { h, replace } from "./dom.js";
 import { inputsOf, irOf } from "./graph/spec.js";
+import { DEFAULT_NAMESPACE, currentNamespace } from "./namespace.js";
 import { paramFields } from "./params.js";
 
 /**
@@ -74,4 +75,15 @@ export async function experimentSelect(selected) {
       .filter((e) => e.storage_state !== "ARCHIVED" && e.display_name !== "Default")
       .map((e) => h("option", { value: e.experiment_id, selected: e.experiment_id === selected }, e.display_name)),
   );
+}
+
+/**
+ * The experiment to submit to: the select's, or else the namespace's Default. The server puts a
+ * run without one in `default`'s, so another namespace's Default is found (or made) here.
+ */
+export async function experimentIdOf(select) {
+  if (select.value || currentNamespace() === DEFAULT_NAMESPACE) return select.value || undefined;
+  const found = await get("/experiments", { filter: filter([["display_name", "EQUALS", "Default"]]) });
+  if (found.experiments?.length) return found.experiments[0].experiment_id;
+  return (await post("/experiments", { display_name: "Default" })).experiment_id;
 }

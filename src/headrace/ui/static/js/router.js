@@ -1,6 +1,13 @@
 // Client-side routes over the History API: every page has a URL the server answers with the app.
+import { currentNamespace, withNamespace } from "./namespace.js";
 
 const routes = [];
+const onRenderHooks = [];
+
+/** Call `fn(namespace)` before each page is drawn (the header's namespace picker). */
+export function onRender(fn) {
+  onRenderHooks.push(fn);
+}
 let current = { cleanup: [] };
 
 export function route(pattern, render) {
@@ -19,17 +26,22 @@ export function onLeave(fn) {
   current.cleanup.push(fn);
 }
 
-export function navigate(path, { replace = false } = {}) {
+/** Show `path`; resolves once the page is drawn. A new page (not `replace`) takes the keyboard
+ * focus to its content, so Tab goes on from there rather than from the top of the document. */
+export async function navigate(path, { replace = false } = {}) {
+  path = withNamespace(path); // links inside the app keep the namespace picked
   if (replace) history.replaceState(null, "", path);
   else history.pushState(null, "", path);
-  render();
+  await render();
+  if (!replace) document.getElementById("app").focus({ preventScroll: true });
 }
 
 export function query() {
   return Object.fromEntries(new URLSearchParams(location.search));
 }
 
-/** Change the page's query string without a new history entry, then draw again. */
+/** Change the page's query string without a new history entry, then draw again (resolves
+ * once drawn). */
 export function setQuery(changes) {
   const params = new URLSearchParams(location.search);
   for (const [key, value] of Object.entries(changes)) {
@@ -37,7 +49,7 @@ export function setQuery(changes) {
     else params.set(key, value);
   }
   const text = params.toString();
-  navigate(`${location.pathname}${text ? `?${text}` : ""}`, { replace: true });
+  return navigate(`${location.pathname}${text ? `?${text}` : ""}`, { replace: true });
 }
 
 export async function render() {
@@ -48,7 +60,9 @@ export async function render() {
   const main = document.getElementById("app");
   document.querySelectorAll("[data-nav]").forEach((a) => {
     a.toggleAttribute("aria-current", path.startsWith(`/${a.dataset.nav}`));
+    a.setAttribute("href", withNamespace(`/${a.dataset.nav}`));
   });
+  for (const fn of onRenderHooks) fn(currentNamespace());
   for (const { regex, names, render: draw } of routes) {
     const match = regex.exec(path);
     if (!match) continue;

@@ -20,16 +20,27 @@ const RUN_STATES = [
  * Draw the runs table into `box`. `options`: experimentId, extraPredicates, experiments (id -> name),
  * and the view state {state, q, sort, archived} (kept in the URL by the caller through onChange).
  */
-// Pipeline names by id, read once while the app is open (pipelines cannot be renamed):
+// Pipeline and version names by id, read once while the app is open (neither can be renamed):
 // list items carry only ids.
-const pipelineNames = new Map();
+const names = new Map();
+
+function nameOf(path) {
+  if (!names.has(path)) names.set(path, get(path).then((found) => found.display_name).catch(() => null));
+  return names.get(path);
+}
 
 function pipelineLink(pipelineId, versionId) {
-  const link = h("a", { href: `/pipelines/${pipelineId}?version=${versionId}` }, pipelineId.slice(0, 8));
-  if (!pipelineNames.has(pipelineId)) pipelineNames.set(pipelineId, get(`/pipelines/${pipelineId}`).catch(() => null));
-  pipelineNames.get(pipelineId).then((p) => {
-    if (p) link.textContent = p.display_name;
+  const pipeline = h("span", {}, pipelineId.slice(0, 8));
+  const version = h("span", { class: "version" });
+  const link = h("a", { href: `/pipelines/${pipelineId}?version=${versionId}` }, pipeline, version);
+  nameOf(`/pipelines/${pipelineId}`).then((name) => {
+    if (name) pipeline.textContent = name;
   });
+  if (versionId) {
+    nameOf(`/pipelines/${pipelineId}/versions/${versionId}`).then((name) => {
+      if (name) version.textContent = ` · ${name}`;
+    });
+  }
   return link;
 }
 
@@ -62,7 +73,7 @@ export function runsTable(box, options) {
     ...Object.entries({ display_name: "Name", state: "State" }).map(sortHeader),
     h("th", { scope: "col" }, "Duration"),
     h("th", { scope: "col" }, "Experiment"),
-    h("th", { scope: "col" }, "Pipeline"),
+    h("th", { scope: "col" }, "Pipeline · version"),
     ...Object.entries({ created_at: "Created", finished_at: "Finished" }).map(sortHeader),
   );
 

@@ -6,8 +6,12 @@ const GAP_X = 28;
 const GAP_Y = 44;
 const SWEEPS = 4;
 
-/** Positions for `nodes` ([{id}]) joined by `edges` ([[from, to]]): {pos: Map, width, height}. */
-export function layout(nodes, edges) {
+/**
+ * Positions for `nodes` ([{id}]) joined by `edges` ([[from, to]]): {pos: Map of {x, y, w, h},
+ * width, height}. `sizes` (id -> {w, h}) gives the nodes drawn bigger than a card: a sub-DAG or
+ * loop shown open in place; a layer is as tall as its tallest node.
+ */
+export function layout(nodes, edges, sizes = new Map()) {
   const ids = nodes.map((n) => n.id);
   const preds = new Map(ids.map((id) => [id, []]));
   const succs = new Map(ids.map((id) => [id, []]));
@@ -20,16 +24,21 @@ export function layout(nodes, edges) {
   const layers = [];
   for (const id of ids) (layers[layerOf.get(id)] ||= []).push(id);
   order(layers, preds, succs);
-  const widest = Math.max(1, ...layers.map((l) => l.length));
-  const width = widest * (NODE_W + GAP_X) - GAP_X;
+  const size = (id) => sizes.get(id) || { w: NODE_W, h: NODE_H };
+  const layerWidth = (layer) => layer.reduce((sum, id) => sum + size(id).w + GAP_X, -GAP_X);
+  const width = Math.max(NODE_W, ...layers.map(layerWidth));
   const pos = new Map();
-  layers.forEach((layer, y) => {
-    const offset = (width - (layer.length * (NODE_W + GAP_X) - GAP_X)) / 2;
-    layer.forEach((id, x) => {
-      pos.set(id, { x: offset + x * (NODE_W + GAP_X), y: y * (NODE_H + GAP_Y) });
-    });
-  });
-  return { pos, width, height: layers.length * (NODE_H + GAP_Y) - GAP_Y };
+  let y = 0;
+  for (const layer of layers) {
+    let x = (width - layerWidth(layer)) / 2;
+    for (const id of layer) {
+      const { w, h } = size(id);
+      pos.set(id, { x, y, w, h });
+      x += w + GAP_X;
+    }
+    y += Math.max(...layer.map((id) => size(id).h)) + GAP_Y;
+  }
+  return { pos, width, height: Math.max(0, y - GAP_Y) };
 }
 
 function longestPath(ids, preds) {

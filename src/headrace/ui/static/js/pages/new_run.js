@@ -2,7 +2,7 @@
 import { get, post } from "../api.js";
 import { h, replace } from "../dom.js";
 import { readParams } from "../params.js";
-import { experimentSelect, pipelinePicker } from "../pipeline_picker.js";
+import { experimentIdOf, experimentSelect, pipelinePicker } from "../pipeline_picker.js";
 import { navigate, query } from "../router.js";
 
 export async function newRunPage(main) {
@@ -34,7 +34,7 @@ export async function newRunPage(main) {
           if (!choice.pipelineId) throw new Error("Choose a pipeline.");
           const run = await post("/runs", {
             display_name: name.value.trim(),
-            experiment_id: experiment.value || undefined,
+            experiment_id: await experimentIdOf(experiment),
             pipeline_version_reference: { pipeline_id: choice.pipelineId, pipeline_version_id: choice.versionId || undefined },
             runtime_config: { parameters: readParams(form, choice.inputs) },
           });

@@ -3,7 +3,7 @@ import { del, get, named, post } from "../api.js";
 import { h, replace, toast } from "../dom.js";
 import { when } from "../format.js";
 import { readParams } from "../params.js";
-import { experimentSelect, pipelinePicker } from "../pipeline_picker.js";
+import { experimentIdOf, experimentSelect, pipelinePicker } from "../pipeline_picker.js";
 import { navigate, query, setQuery } from "../router.js";
 import { runsTable } from "../runs_table.js";
 
@@ -144,7 +144,7 @@ export async function newRecurringPage(main) {
           const startTime = start.value ? new Date(start.value).toISOString() : undefined;
           const body = {
             display_name: name.value.trim(),
-            experiment_id: experiment.value || undefined,
+            experiment_id: await experimentIdOf(experiment),
             pipeline_version_reference: { pipeline_id: choice.pipelineId, pipeline_version_id: choice.versionId || undefined },
             runtime_config: { parameters: readParams(form, choice.inputs) },
             max_concurrency: concurrency.value,

@@ -18,6 +18,7 @@ export async function runPage(main, { run_id: runId }, page) {
   const root = roots.tasks[0] || { kind: "ROOT", task_id: null, name: run.display_name };
   const level = q.level && root.task_id ? (await get(`/runs/${runId}/tasks/${q.level}`)).task : root;
   const trail = await ancestors(runId, level);
+  const expanded = new Set((q.open || "").split(",").filter(Boolean));
 
   const head = h("div", { class: "run-head" });
   const progress = h("p", { class: "progress", "aria-live": "polite" });
@@ -46,14 +47,19 @@ export async function runPage(main, { run_id: runId }, page) {
       return;
     }
     if (record.kind === "LOOP" || record.kind === "DAG") navigate(levelHref(runId, record, root));
-    else setQuery({ task: record.task_id });
+    else openTask(record.task_id);
   };
+  // The page is drawn again: the keyboard focus goes to the panel opened, and back to the
+  // task's node when the panel is closed.
+  const openTask = (taskId) => setQuery({ task: taskId }).then(() => document.getElementById("task-title")?.focus());
+  const closeTask = (name) =>
+    setQuery({ task: "" }).then(() => document.querySelector(`g.node[data-task="${CSS.escape(name)}"]`)?.focus());
   const view =
     level.kind === "LOOP"
       ? loopLevel(levelBox, {
           runId,
           loop: level,
-          open: (t) => setQuery({ task: t.task_id }),
+          open: (t) => openTask(t.task_id),
           openLevel: (t) => navigate(levelHref(runId, t, root)),
         })
       : dagLevel(levelBox, {
@@ -61,10 +67,21 @@ export async function runPage(main, { run_id: runId }, page) {
           ir,
           container: level,
           open,
+          openLevel: (t) => navigate(levelHref(runId, t, root)),
           selectedTaskId: q.task,
+          expanded,
+          // Kept in the URL (`open=`), so a shared link shows the same nodes open.
+          onToggle: (node) => {
+            const next = new Set(expanded);
+            if (next.has(node.id)) next.delete(node.id);
+            else next.add(node.id);
+            setQuery({ open: [...next].join(",") }).then(() =>
+              document.querySelector(`g.toggle[data-toggle="${CSS.escape(node.id)}"]`)?.focus(),
+            );
+          },
         });
   const panel = q.task
-    ? taskPanel(panelBox, { runId, taskId: q.task, onClose: () => setQuery({ task: "" }) })
+    ? taskPanel(panelBox, { runId, taskId: q.task, onClose: closeTask })
     : null;
   onLeave(() => panel?.stop());
 

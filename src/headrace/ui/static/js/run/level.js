@@ -2,10 +2,12 @@
 import { get } from "../api.js";
 import { h, replace } from "../dom.js";
 import { badge, duration } from "../format.js";
+import { drawIterations } from "../graph/iterations.js";
 import { drawGraph } from "../graph/render.js";
 import { dagOf } from "../graph/spec.js";
 
 const ITERATIONS_PAGE = 50;
+const INLINE_ITERATIONS = 8; // a loop open in its parent's graph: its first iterations
 const FINAL = ["SUCCEEDED", "CACHED", "SKIPPED", "FAILED", "CANCELED"];
 
 /** "734/1000 done, 3 failed" from a parent's child state counts. */
@@ -21,11 +23,33 @@ function progressNote(counts, total, { short = false } = {}) {
   return text;
 }
 
+/** What the graph shows for each child task: state, note, and its children's counts. */
+function statusesOf(tasks) {
+  const statuses = {};
+  for (const t of tasks) {
+    let note = "";
+    // Short on the card: the bar beneath shows what runs.
+    if (t.kind === "LOOP") note = progressNote(t.child_states, t.iteration_count, { short: true });
+    else if (t.kind === "DAG") note = progressNote(t.child_states, null, { short: true });
+    else if (t.state === "RUNNING" || FINAL.includes(t.state))
+      note = `${t.state.toLowerCase()} ${duration(t.started_at, t.finished_at)}`;
+    const counts = t.kind === "LOOP" || t.kind === "DAG" ? t.child_states : null;
+    statuses[t.name] = { state: t.state, note, counts, total: t.kind === "LOOP" ? t.iteration_count : null };
+  }
+  return statuses;
+}
+
+const childrenOf = async (runId, parentId, pageSize) =>
+  (await get(`/runs/${runId}/tasks`, { parent_id: parentId, page_size: pageSize })).tasks;
+
 /**
  * A DAG level (root, sub-DAG or iteration `container`): draws its component's graph and
- * returns {refresh()} that re-reads the children's states. `open(record)` is called on a task.
+ * returns {refresh()} that re-reads the children's states. `open(record)` is called on a task,
+ * `openLevel(record)` on an iteration. The sub-DAGs and loops in `expanded` (node ids) are shown
+ * open in place: a sub-DAG's graph, a loop's first iterations; `onToggle(node)` opens or
+ * closes one.
  */
-export function dagLevel(box, { runId, ir, container, open, selectedTaskId }) {
+export function dagLevel(box, { runId, ir, container, open, openLevel, selectedTaskId, expanded = new Set(), onToggle }) {
   const dag = dagOf(ir, container.kind === "ROOT" ? "root" : container.component_name);
   if (!dag || !dag.nodes.length) {
     replace(box, h("p", { class: "empty" }, "This component has no tasks to draw."));
@@ -33,31 +57,81 @@ export function dagLevel(box, { runId, ir, container, open, selectedTaskId }) {
   }
   let records = new Map();
   let selectedName = null;
-  const graph = drawGraph(dag, {
-    selected: () => selectedName,
-    onSelect: (node) => {
-      const record = records.get(node.id);
-      if (record) open(record);
-      else open({ pending: true, name: node.id });
-    },
-  });
-  replace(box, h("div", { class: "graph-scroll" }, graph.svg));
+  const openNodes = dag.nodes.filter((n) => expanded.has(n.id) && (n.loop || n.isDag));
+  let graph = null;
+  let parts = new Map(); // node id -> what is drawn inside its frame
+  let shape = null;
+
+  const select = (found) => (node) => {
+    const record = found().get(node.id);
+    if (record) open(record);
+    else open({ pending: true, name: node.id });
+  };
+
+  /** A sub-DAG's graph inside its frame, its states read from its own children. */
+  function subDag(node) {
+    const inner = dagOf(ir, node.component);
+    if (!inner || !inner.nodes.length) return null;
+    let found = new Map();
+    let innerSelected = null;
+    const drawn = drawGraph(inner, { onSelect: select(() => found), selected: () => innerSelected });
+    return {
+      svg: drawn.svg,
+      width: Number(drawn.svg.getAttribute("width")),
+      height: Number(drawn.svg.getAttribute("height")),
+      async refresh(record) {
+        const tasks = record ? await childrenOf(runId, record.task_id, 500) : [];
+        found = new Map(tasks.map((t) => [t.name, t]));
+        innerSelected = tasks.find((t) => t.task_id === selectedTaskId)?.name ?? null;
+        drawn.update(statusesOf(tasks));
+      },
+    };
+  }
+
+  /** A loop's first iterations inside its frame. */
+  function loopCards(node, record) {
+    const total = record?.iteration_count ?? 0;
+    let tasks = [];
+    const drawn = drawIterations(Math.min(INLINE_ITERATIONS, total), total, {
+      onOpen: (i) => tasks[i] && openLevel(tasks[i]),
+      onMore: () => record && open(record),
+    });
+    return {
+      ...drawn,
+      async refresh(current) {
+        tasks = current ? await childrenOf(runId, current.task_id, INLINE_ITERATIONS) : [];
+        drawn.update(tasks);
+      },
+    };
+  }
+
+  /** Draw the graph again when what the open nodes hold changes size (a loop's count known). */
+  function draw() {
+    const key = JSON.stringify(openNodes.map((n) => [n.id, n.loop ? records.get(n.id)?.iteration_count ?? 0 : 0]));
+    if (key === shape) return;
+    shape = key;
+    parts = new Map();
+    for (const node of openNodes) {
+      const part = node.loop ? loopCards(node, records.get(node.id)) : subDag(node);
+      if (part) parts.set(node.id, part);
+    }
+    graph = drawGraph(dag, {
+      selected: () => selectedName,
+      onSelect: select(() => records),
+      onToggle,
+      inner: parts,
+    });
+    replace(box, h("div", { class: "graph-scroll" }, graph.svg));
+  }
+  draw();
+
   async function refresh() {
     const page = await get(`/runs/${runId}/tasks`, { parent_id: container.task_id, page_size: 500 });
     records = new Map(page.tasks.map((t) => [t.name, t]));
     selectedName = page.tasks.find((t) => t.task_id === selectedTaskId)?.name ?? null;
-    const statuses = {};
-    for (const [name, t] of records) {
-      let note = "";
-      // Short on the card: the bar beneath shows what runs.
-      if (t.kind === "LOOP") note = progressNote(t.child_states, t.iteration_count, { short: true });
-      else if (t.kind === "DAG") note = progressNote(t.child_states, null, { short: true });
-      else if (t.state === "RUNNING" || FINAL.includes(t.state))
-        note = `${t.state.toLowerCase()} ${duration(t.started_at, t.finished_at)}`;
-      const counts = t.kind === "LOOP" || t.kind === "DAG" ? t.child_states : null;
-      statuses[name] = { state: t.state, note, counts, total: t.kind === "LOOP" ? t.iteration_count : null };
-    }
-    graph.update(statuses);
+    draw();
+    graph.update(statusesOf(page.tasks));
+    await Promise.all([...parts].map(([id, part]) => part.refresh(records.get(id))));
     return page.tasks;
   }
   return { refresh };

@@ -14,9 +14,15 @@ export function taskPanel(box, { runId, taskId, onClose }) {
   const logBox = h("pre", { class: "log", tabindex: 0, "aria-label": "Log" });
   const logHead = h("div", { class: "log-head" });
 
+  let name = null;
+  box.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && name !== null) onClose(name);
+  });
+
   async function refresh() {
     const detail = await get(`/runs/${runId}/tasks/${taskId}`);
     const t = detail.task;
+    name = t.name;
     // Redraw only on a change: polling must not reset scrolling and focus in the panel.
     const key = JSON.stringify([t.state, t.finished_at, detail.attempts, detail.output_artifacts.length, t.child_states]);
     if (key === drawn) return t;
@@ -27,8 +33,8 @@ export function taskPanel(box, { runId, taskId, onClose }) {
       h(
         "div",
         { class: "panel-head" },
-        h("h2", { id: "task-title" }, t.name),
-        h("button", { type: "button", class: "close", "aria-label": "Close task panel", onclick: onClose }, "×"),
+        h("h2", { id: "task-title", tabindex: -1 }, t.name),
+        h("button", { type: "button", class: "close", "aria-label": "Close task panel", onclick: () => onClose(t.name) }, "×"),
       ),
       h(
         "dl",
@@ -92,27 +98,48 @@ export function taskPanel(box, { runId, taskId, onClose }) {
     );
   }
 
-  async function showLog(number) {
-    logAttempt = number;
+  // The attempt shown and how many of its log's bytes are on screen: a running attempt's
+  // log is followed by asking only for what was written since (`offset`).
+  let shown = { attempt: null, offset: 0 };
+  let reading = Promise.resolve();
+
+  function showLog(number) {
+    if (number !== shown.attempt) {
+      shown = { attempt: number, offset: 0 };
+      logAttempt = number;
+      logBox.textContent = "";
+    }
+    // One read at a time: a refresh and the live timer must not append the same bytes twice.
+    const target = shown;
+    reading = reading.then(() => readLog(target));
+    return reading;
+  }
+
+  async function readLog(target) {
+    if (target !== shown) return; // another attempt was chosen meanwhile
     clearTimeout(logTimer);
-    const query = { attempt: number };
+    const query = { attempt: target.attempt };
     try {
-      const response = await raw(`/runs/${runId}/tasks/${taskId}/logs`, query);
+      const response = await raw(`/runs/${runId}/tasks/${taskId}/logs`, { ...query, offset: target.offset });
       const text = await response.text();
+      if (target !== shown) return;
       const state = response.headers.get("X-Headrace-State");
+      target.offset = Number(response.headers.get("X-Headrace-Log-Offset"));
       const atEnd = logBox.scrollTop + logBox.clientHeight >= logBox.scrollHeight - 4;
-      logBox.textContent = text || "(empty log)";
+      if (text) logBox.append(text);
       if (atEnd) logBox.scrollTop = logBox.scrollHeight;
       replace(
         logHead,
-        `Attempt ${number} · ${state}`,
+        `Attempt ${target.attempt} · ${state}`,
         state === "RUNNING" ? h("span", { class: "live" }, " · live") : "",
         " · ",
         h("a", { href: apiUrl(`/runs/${runId}/tasks/${taskId}/logs`, query), target: "_blank" }, "raw"),
       );
-      if (state === "RUNNING") logTimer = setTimeout(() => showLog(number), LIVE_MS);
+      if (state === "RUNNING") logTimer = setTimeout(() => showLog(target.attempt), LIVE_MS);
     } catch (error) {
+      if (target !== shown) return;
       logBox.textContent = `No log: ${error.message}`;
+      shown = { attempt: null, offset: 0 }; // the next refresh reads it again from the start
     }
   }
 
