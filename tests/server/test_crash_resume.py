@@ -65,12 +65,12 @@ def _running(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has ended
 
 
-def _second_attempt_errors(home: Path, run_id: str) -> list[str | None]:
-    """The errors of the attempts of the task that hangs whose process was recorded."""
+def _second_attempts(home: Path, run_id: str) -> list[tuple[str | None, bool]]:
+    """The attempts of the task that hangs: their error, and whether their process is recorded."""
     with Store.connect(f"sqlite:///{home}/headrace.db") as store:
         names = {t.id: t.name for t in store.list_tasks(run_id)}
         attempts = store.list_attempts(run_id=run_id)
-        return [a.error for a in attempts if names[a.task_id] == "mark-2" and a.process]
+        return [(a.error, a.process is not None) for a in attempts if names[a.task_id] == "mark-2"]
 
 
 def test_a_restarted_server_stops_the_local_task_its_killed_predecessor_left(
@@ -88,7 +88,7 @@ def test_a_restarted_server_stops_the_local_task_its_killed_predecessor_left(
             )
             _wait_for(work / "second.pid")
             deadline = time.monotonic() + 60
-            while not _second_attempt_errors(home, run.run_id):  # its process is recorded
+            while not any(known for _, known in _second_attempts(home, run.run_id)):
                 assert time.monotonic() < deadline, "the task's process was never recorded"
                 time.sleep(0.1)
         finally:
@@ -110,7 +110,7 @@ def test_a_restarted_server_stops_the_local_task_its_killed_predecessor_left(
     finally:
         if task_pid and _running(task_pid):
             os.killpg(os.getpgid(task_pid), signal.SIGKILL)  # what the fix failed to do
-    assert _second_attempt_errors(home, run.run_id) == [STOPPED_ORPHAN, None]
+    assert [error for error, _ in _second_attempts(home, run.run_id)] == [STOPPED_ORPHAN, None]
     assert (work / "ran.txt").read_text().splitlines() == [
         "first:0",
         "second:0",

@@ -11,7 +11,7 @@ from headrace.engine._nodes import ArtifactRef, DagScope, Node
 from headrace.executors import ProcessIdentity, stop_orphans
 from headrace.states import AttemptState, TaskState
 from headrace.store import Store
-from headrace.store.records import AttemptProcess, TaskRecord
+from headrace.store.records import TaskRecord
 
 log = logging.getLogger("headrace.engine")
 
@@ -77,11 +77,6 @@ def close_lost_attempts(store: Store, task_id: str, stopped: Collection[str] = (
         error = STOPPED_ORPHAN if attempt.id in stopped else LOST_ATTEMPT
         store.finish_attempt(attempt.id, AttemptState.FAILED, None, error)
     return len(lost)
-
-
-def recorded_process(identity: ProcessIdentity) -> AttemptProcess:
-    """An executor's report of a task's process, as the store keeps it."""
-    return AttemptProcess(identity.host, identity.pid, identity.group, identity.start)
 
 
 def stop_left_over(store: Store, run_id: str, grace_seconds: float) -> set[str]:

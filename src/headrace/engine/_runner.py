@@ -13,11 +13,11 @@ from typing import Any
 from headrace.engine._containers import ContainerLauncher, Launch
 from headrace.engine._events import EngineListener, EngineOptions
 from headrace.engine._nodes import Node
+from headrace.engine._processes import TaskProcesses
 from headrace.engine._resume import (
     StoredTree,
     close_lost_attempts,
     node_from_record,
-    recorded_process,
     stop_left_over,
 )
 from headrace.engine._retry import next_retry
@@ -57,6 +57,7 @@ class RunEngine(DagWalker):
         self._interrupted = False
         self._stopped: set[str] = set()
         """Attempts whose process a dead Headrace left running, stopped before resuming."""
+        self._processes = TaskProcesses(store)
 
     def cancel(self) -> None:
         """Ask the run to stop: running tasks are terminated, nothing new starts."""
@@ -147,6 +148,7 @@ class RunEngine(DagWalker):
                 for event in events:
                     self._handle(event)
                 self._fire_timers()
+                self._processes.write_due()
                 while not self._interrupted:
                     self._drain_finished()
                     self._dispatch()
@@ -160,9 +162,10 @@ class RunEngine(DagWalker):
 
     def _next_events(self) -> list[tuple[Any, ...]]:
         """Wait for the next event (or the next retry timer), then take all that are queued."""
-        timeout = None
+        timeout = self._processes.seconds_to_next()
         if self._timers:
-            timeout = max(0.0, self._timers[0][0] - time.monotonic())
+            timer = max(0.0, self._timers[0][0] - time.monotonic())
+            timeout = timer if timeout is None else min(timeout, timer)
         try:
             events = [self._events.get(timeout=timeout)]
         except queue.Empty:
@@ -181,7 +184,7 @@ class RunEngine(DagWalker):
         elif event[0] == "done":
             self._on_attempt_done(event[1], event[2])
         elif event[0] == "started":
-            self._store.record_attempt_process(event[1], recorded_process(event[2]))
+            self._processes.started(event[1], event[2])
 
     def _start_recorded(self) -> None:
         for node, launch in self._starting:
@@ -261,6 +264,7 @@ class RunEngine(DagWalker):
     def _on_attempt_done(self, node: Node, outcome: AttemptOutcome) -> None:
         launch = self._running.pop(node)
         self._slots_used -= launch.weight
+        self._processes.ended(launch.attempt_id)
         if self._interrupted:
             return  # the attempt stays RUNNING in the store; a resuming engine closes it
         if outcome.canceled or (self._canceling and not outcome.succeeded):
