@@ -145,7 +145,9 @@ class TimedExecutor:
         self.start_call: list[float] = []
         self.start_to_done: list[float] = []
 
-    def start(self, spec: Any, done: Callable[[Any], None]) -> Any:
+    def start(
+        self, spec: Any, done: Callable[[Any], None], started: Callable[[Any], None] | None = None
+    ) -> Any:
         began = time.perf_counter()
 
         def timed_done(outcome: Any) -> None:
@@ -153,7 +155,7 @@ class TimedExecutor:
                 self.start_to_done.append(time.perf_counter() - began)
             done(outcome)
 
-        handle = self.inner.start(spec, timed_done)
+        handle = self.inner.start(spec, timed_done, started)
         with self.lock:
             self.start_call.append(time.perf_counter() - began)
         return handle

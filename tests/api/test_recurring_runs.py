@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from headrace.scheduler import Scheduler
+from headrace.store import Store
 from tests.api.conftest import API, error_of, model, upload
 
 
@@ -95,3 +98,43 @@ def test_unknown_recurring_run_ids_are_404(api: TestClient) -> None:
     error_of(api.post(f"{API}/recurringruns/nope:enable"), 404)
     error_of(api.post(f"{API}/recurringruns/nope:disable"), 404)
     error_of(api.delete(f"{API}/recurringruns/nope"), 404)
+
+
+def test_a_failed_trigger_shows_its_error_until_a_trigger_starts_a_run(
+    api: TestClient, db_url: str, compiled: dict[str, Path], namespace: str, tmp_path: Path
+) -> None:
+    pipeline_id = upload(api, compiled["adder"], "scheduled", namespace)["pipeline_id"]
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
+    created = _create(
+        api,
+        namespace=namespace,
+        pipeline_version_reference={"pipeline_id": pipeline_id},
+        trigger={"periodic_schedule": {"interval_second": 60, "start_time": start.isoformat()}},
+        no_catchup=True,
+        runtime_config={"parameters": {"a": 3}},
+    ).json()
+    url = f"{API}/recurringruns/{created['recurring_run_id']}"
+    assert created.get("error") is None
+    # The schedule runs the latest version, which no longer has the parameter `a`.
+    response = api.post(
+        f"{API}/pipelines/upload_version",
+        params={"name": "echo", "pipelineid": pipeline_id},
+        files={"uploadfile": ("echoer.yaml", compiled["echoer"].read_bytes())},
+    )
+    assert response.status_code == 200, response.text
+    bad_version = response.json()["pipeline_version_id"]
+    with Store.connect(db_url) as store:
+        scheduler = Scheduler(store, home=tmp_path / "home", pipeline_root=str(tmp_path / "root"))
+        now = datetime.now(UTC)
+        assert scheduler.tick(now) == []
+        failed = model(api.get(url).json(), "V2beta1RecurringRun")
+        assert failed.error is not None
+        assert "could not create its run scheduled at" in failed.error.message
+        assert "'a'" in failed.error.message
+        listed = api.get(f"{API}/recurringruns", params={"namespace": namespace}).json()
+        assert listed["recurringRuns"][0]["error"]["message"] == failed.error.message
+
+        deleted = api.delete(f"{API}/pipelines/{pipeline_id}/versions/{bad_version}")
+        assert deleted.status_code == 200, deleted.text
+        assert len(scheduler.tick(now + timedelta(minutes=2))) == 1
+    assert api.get(url).json().get("error") is None

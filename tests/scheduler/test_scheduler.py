@@ -291,6 +291,10 @@ def test_a_failing_schedule_retries_later_and_does_not_block_others(
     assert (after.last_fire_at, after.next_fire_at) == (None, _at(2))
     assert "'broken'" in caplog.text and "trying again" in caplog.text
     assert runs_of(store, broken.id) == []
+    assert after.error is not None
+    assert after.error.startswith("could not create its run scheduled at 2030-01-01T00:01:00")
+    assert "'n'" in after.error and "trying again at 2030-01-01T00:02:00" in after.error
+    assert store.get_recurring_run(healthy.id).error is None
 
 
 def test_a_schedule_with_a_bad_cron_goes_idle(
@@ -299,5 +303,8 @@ def test_a_schedule_with_a_bad_cron_goes_idle(
     bad = schedule(interval_seconds=None, cron_schedule="61 * * * *")
     with caplog.at_level(logging.ERROR, logger="headrace.scheduler"):
         assert scheduler.tick(_at(5)) == []
-    assert store.get_recurring_run(bad.id).next_fire_at is None
+    idle = store.get_recurring_run(bad.id)
+    assert idle.next_fire_at is None
     assert "'61 * * * *' is not valid" in caplog.text
+    assert idle.error is not None and idle.error.startswith("cannot fire: ")
+    assert "'61 * * * *' is not valid" in idle.error and "until enabled again" in idle.error

@@ -18,9 +18,10 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(home: Path, port: int) -> subprocess.Popen[bytes]:
+def start_server(home: Path, port: int, **extra_env: str) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HEADRACE_")}
     env.update(HEADRACE_HOME=str(home), HEADRACE_LEASE_SECONDS="2", HEADRACE_MAX_PARALLEL="2")
+    env.update(extra_env)
     proc = subprocess.Popen(
         [HEADRACE, "server", "--port", str(port)],
         env=env,

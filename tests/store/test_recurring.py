@@ -210,3 +210,16 @@ def test_recurring_runs_are_listed_filtered_and_scoped_to_an_experiment(
     disabled = '{"predicates": [{"key": "enabled", "operation": 1, "bool_value": false}]}'
     page = store.list_recurring_runs(ListQuery(namespace=namespace, filter=disabled))
     assert [r.display_name for r in page.items] == ["c"]
+
+
+def test_a_schedules_error_is_recorded_and_cleared(store: Store, namespace: str) -> None:
+    schedule = store.create_recurring_run(_new(namespace))
+    assert schedule.error is None
+    store.set_recurring_error(schedule.id, "could not create its run: bad parameter 'n'")
+    assert store.get_recurring_run(schedule.id).error == (
+        "could not create its run: bad parameter 'n'"
+    )
+    store.set_recurring_error(schedule.id, None)
+    assert store.get_recurring_run(schedule.id).error is None
+    with pytest.raises(NotFoundError):
+        store.set_recurring_error("no-such-schedule", "x")

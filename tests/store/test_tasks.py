@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from headrace.errors import NotFoundError
 from headrace.states import AttemptState, TaskKind, TaskState
 from headrace.store import Store
-from headrace.store.records import NewTask, RunRecord, TaskUpdate
+from headrace.store.records import AttemptProcess, NewTask, RunRecord, TaskUpdate
 
 RunFactory = Callable[..., RunRecord]
 BULK_TASKS = 10_000
@@ -203,3 +203,23 @@ def test_update_tasks_applies_many_updates_with_different_fields(
         finished,
     )
     assert tasks[c].state is TaskState.PENDING
+
+
+def test_a_running_attempts_process_is_recorded_and_listed_until_it_ends(
+    store: Store, make_run: RunFactory
+) -> None:
+    run = make_run()
+    first, second = store.create_tasks([_task(run.id, "first"), _task(run.id, "second")])
+    running = store.create_attempt(first.id, run.id, 0, "l")
+    unreported = store.create_attempt(second.id, run.id, 0, "l")
+    ended = store.create_attempt(second.id, run.id, 1, "l")
+    store.finish_attempt(ended.id, AttemptState.SUCCEEDED, 0, None)
+    # Start times in clock ticks after boot outgrow 32 bits on a machine up for a long time.
+    process = AttemptProcess("node-1", 4_000_000, 4_000_000, 2**40)
+    store.record_attempt_process(running.id, process)
+    store.record_attempt_process(ended.id, AttemptProcess("node-1", 7, 7, 1))  # too late: kept out
+    assert store.running_attempt_processes(run.id) == {running.id: process}
+    by_id = {a.id: a.process for a in store.list_attempts(run_id=run.id)}
+    assert by_id == {running.id: process, unreported.id: None, ended.id: None}
+    store.finish_attempt(running.id, AttemptState.FAILED, None, "lost")
+    assert store.running_attempt_processes(run.id) == {}

@@ -4,6 +4,7 @@ compare, recurring runs."""
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 import httpx
@@ -226,6 +227,34 @@ def test_create_a_recurring_run_and_disable_it(page: Page, server: str, demo_pip
     page.fill("#rr-cron", "not a cron")
     page.get_by_role("button", name="Create recurring run").click()
     expect(page.locator(".error")).to_contain_text("cron")
+
+
+def test_a_recurring_run_shows_why_its_last_trigger_failed(
+    page: Page, server: str, demo_pipeline: str
+) -> None:
+    body = {
+        "display_name": "misconfigured",
+        "pipeline_version_reference": {"pipeline_id": demo_pipeline},
+        "runtime_config": {"parameters": {"no_such_parameter": 1}},
+        "trigger": {
+            "periodic_schedule": {"interval_second": 3600, "start_time": "2020-01-01T00:00:00Z"}
+        },
+        "no_catchup": True,  # only the latest trigger, due at once
+    }
+    created = httpx.post(f"{server}{API}/recurringruns", json=body)
+    assert created.status_code == 200, created.text
+    url = f"{server}{API}/recurringruns/{created.json()['recurring_run_id']}"
+    try:
+        deadline = time.monotonic() + 30
+        while "error" not in httpx.get(url).json():  # the server's scheduler ticks every second
+            assert time.monotonic() < deadline, "the scheduler never recorded the error"
+            time.sleep(0.2)
+        page.goto(f"{server}/recurring/{created.json()['recurring_run_id']}")
+        alert = page.get_by_role("alert")
+        expect(alert).to_contain_text("Its last trigger failed")
+        expect(alert).to_contain_text("no_such_parameter")
+    finally:
+        httpx.post(f"{url}:disable")
 
 
 def test_experiments_archive_and_restore(page: Page, server: str) -> None:

@@ -218,6 +218,7 @@ def recurring_run(record: RecurringRunRecord) -> RecurringRun:
         created_at=record.created_at,
         updated_at=record.updated_at,
         status="ENABLED" if record.enabled else "DISABLED",
+        error=_status(record.error),
         no_catchup=record.no_catchup,
         namespace=record.namespace,
         experiment_id=record.experiment_id,

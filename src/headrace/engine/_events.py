@@ -20,6 +20,8 @@ class EngineOptions:
     the default). None: a local setup with default endpoints (callers with settings pass them)."""
     secrets: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     """Named secrets (`[secrets.NAME]`): what tasks read with use_secret_as_env and kin."""
+    orphan_grace_seconds: float = 5.0
+    """On resume, how long a task process left by a dead Headrace gets after SIGTERM."""
 
 
 @dataclass(frozen=True)

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
+from collections.abc import Collection
 from typing import Any
 
 from headrace.engine._nodes import ArtifactRef, DagScope, Node
+from headrace.executors import ProcessIdentity, stop_orphans
 from headrace.states import AttemptState, TaskState
 from headrace.store import Store
 from headrace.store.records import TaskRecord
 
+log = logging.getLogger("headrace.engine")
+
 LOST_ATTEMPT = "the worker running this attempt stopped; Headrace started the task again"
+STOPPED_ORPHAN = "stopped: the Headrace process that ran it died"
 
 
 class StoredTree:
@@ -61,9 +67,30 @@ def node_from_record(
     return node
 
 
-def close_lost_attempts(store: Store, task_id: str) -> int:
-    """Mark attempts a dead worker left RUNNING as failed; return how many there were."""
+def close_lost_attempts(store: Store, task_id: str, stopped: Collection[str] = ()) -> int:
+    """Mark attempts a dead worker left RUNNING as failed; return how many there were.
+
+    `stopped` holds the attempts whose left-over process `stop_left_over` stopped.
+    """
     lost = [a for a in store.list_attempts(task_id=task_id) if a.state is AttemptState.RUNNING]
     for attempt in lost:
-        store.finish_attempt(attempt.id, AttemptState.FAILED, None, LOST_ATTEMPT)
+        error = STOPPED_ORPHAN if attempt.id in stopped else LOST_ATTEMPT
+        store.finish_attempt(attempt.id, AttemptState.FAILED, None, error)
     return len(lost)
+
+
+def stop_left_over(store: Store, run_id: str, grace_seconds: float) -> set[str]:
+    """Stop the task processes that the dead process running this run left on this machine.
+
+    Attempts still RUNNING in the store whose process the executor reported are stopped before
+    the run goes on, so a task never runs twice at once; returns the ids of those stopped.
+    """
+    recorded = store.running_attempt_processes(run_id)
+    if not recorded:
+        return set()
+    identities = [ProcessIdentity(p.host, p.pid, p.group, p.start) for p in recorded.values()]
+    stopped = stop_orphans(identities, grace_seconds)
+    ids = {attempt for attempt, done in zip(recorded, stopped, strict=True) if done}
+    if ids:
+        log.warning("run %s: stopped %d task process(es) left running", run_id, len(ids))
+    return ids

@@ -13,11 +13,17 @@ from typing import Any
 from headrace.engine._containers import ContainerLauncher, Launch
 from headrace.engine._events import EngineListener, EngineOptions
 from headrace.engine._nodes import Node
-from headrace.engine._resume import StoredTree, close_lost_attempts, node_from_record
+from headrace.engine._processes import TaskProcesses
+from headrace.engine._resume import (
+    StoredTree,
+    close_lost_attempts,
+    node_from_record,
+    stop_left_over,
+)
 from headrace.engine._retry import next_retry
 from headrace.engine._walker import DagWalker, now
 from headrace.errors import HeadraceError
-from headrace.executors.base import AttemptOutcome, Executor
+from headrace.executors.base import AttemptOutcome, Executor, ProcessIdentity
 from headrace.spec.loader import load_pipeline_dicts
 from headrace.states import AttemptState, RunState, TaskKind, TaskState
 from headrace.storage.layout import RunLayout, normalize_root
@@ -49,6 +55,9 @@ class RunEngine(DagWalker):
         self._seq = itertools.count()
         self._slots_used = 0
         self._interrupted = False
+        self._stopped: set[str] = set()
+        """Attempts whose process a dead Headrace left running, stopped before resuming."""
+        self._processes = TaskProcesses(store)
 
     def cancel(self) -> None:
         """Ask the run to stop: running tasks are terminated, nothing new starts."""
@@ -84,6 +93,9 @@ class RunEngine(DagWalker):
             self._store, run, loaded.spec, layout, self._write_task, self._options.secrets
         )
         self._tree = StoredTree(self._store.list_tasks(run.id))
+        if self._tree.root() is not None:
+            grace = self._options.orphan_grace_seconds
+            self._stopped = stop_left_over(self._store, run.id, grace)
         with self._store.batch():
             root = self._root(run)
             if run.state is RunState.CANCELING:
@@ -136,6 +148,7 @@ class RunEngine(DagWalker):
                 for event in events:
                     self._handle(event)
                 self._fire_timers()
+                self._processes.write_due()
                 while not self._interrupted:
                     self._drain_finished()
                     self._dispatch()
@@ -149,9 +162,10 @@ class RunEngine(DagWalker):
 
     def _next_events(self) -> list[tuple[Any, ...]]:
         """Wait for the next event (or the next retry timer), then take all that are queued."""
-        timeout = None
+        timeout = self._processes.seconds_to_next()
         if self._timers:
-            timeout = max(0.0, self._timers[0][0] - time.monotonic())
+            timer = max(0.0, self._timers[0][0] - time.monotonic())
+            timeout = timer if timeout is None else min(timeout, timer)
         try:
             events = [self._events.get(timeout=timeout)]
         except queue.Empty:
@@ -169,6 +183,8 @@ class RunEngine(DagWalker):
             self._begin_cancel()
         elif event[0] == "done":
             self._on_attempt_done(event[1], event[2])
+        elif event[0] == "started":
+            self._processes.started(event[1], event[2])
 
     def _start_recorded(self) -> None:
         for node, launch in self._starting:
@@ -176,7 +192,10 @@ class RunEngine(DagWalker):
             def done(outcome: AttemptOutcome, node: Node = node) -> None:
                 self._events.put(("done", node, outcome))
 
-            launch.handle = self._executor.start(launch.spec, done)
+            def started(identity: ProcessIdentity, attempt: str = launch.attempt_id) -> None:
+                self._events.put(("started", attempt, identity))
+
+            launch.handle = self._executor.start(launch.spec, done, started)
         self._starting.clear()
 
     def _drain_finished(self) -> None:
@@ -213,7 +232,7 @@ class RunEngine(DagWalker):
         self._finish(node, TaskState.SUCCEEDED)
 
     def _resume_container(self, node: Node) -> None:
-        node.lost_attempts += close_lost_attempts(self._store, node.task_id)
+        node.lost_attempts += close_lost_attempts(self._store, node.task_id, self._stopped)
         node.first_started = time.monotonic()
         self._ready.append(node)
 
@@ -245,6 +264,7 @@ class RunEngine(DagWalker):
     def _on_attempt_done(self, node: Node, outcome: AttemptOutcome) -> None:
         launch = self._running.pop(node)
         self._slots_used -= launch.weight
+        self._processes.ended(launch.attempt_id)
         if self._interrupted:
             return  # the attempt stays RUNNING in the store; a resuming engine closes it
         if outcome.canceled or (self._canceling and not outcome.succeeded):

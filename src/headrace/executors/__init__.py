@@ -1,5 +1,6 @@
 """Executors run one task attempt: a local process, or a process forked from a warm zygote."""
 
+from headrace.executors._process import stop_orphan, stop_orphans
 from headrace.executors.base import (
     AttemptHandle,
     AttemptOutcome,
@@ -8,6 +9,8 @@ from headrace.executors.base import (
     Executor,
     LogSink,
     OutputArtifact,
+    ProcessIdentity,
+    StartedCallback,
 )
 from headrace.executors.local import LocalExecutor
 from headrace.executors.outputs import OutputError, collect_outputs
@@ -30,9 +33,13 @@ __all__ = [
     "LogSink",
     "OutputArtifact",
     "OutputError",
+    "ProcessIdentity",
     "PythonEnvCache",
     "PythonEnvError",
+    "StartedCallback",
     "WarmExecutor",
     "collect_outputs",
     "parse_lightweight",
+    "stop_orphan",
+    "stop_orphans",
 ]

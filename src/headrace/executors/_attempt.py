@@ -21,6 +21,7 @@ from headrace.executors._process import (
     PopenProcess,
     TaskLog,
     TaskProcess,
+    process_identity,
     pump_output,
 )
 from headrace.executors._staging import (
@@ -35,6 +36,7 @@ from headrace.executors.base import (
     AttemptSpec,
     DoneCallback,
     LogSink,
+    StartedCallback,
 )
 from headrace.executors.outputs import collect_outputs
 from headrace.executors.python_env import LightweightCommand, PythonEnvCache, parse_lightweight
@@ -122,9 +124,14 @@ class ProcessExecutor:
         self._attempts_lock = threading.Lock()
         self.workers = Workers(f"{type(self).__name__}-worker")
 
-    def start(self, spec: AttemptSpec, done: DoneCallback) -> AttemptHandle:
-        """Start the attempt in the background; done is called once, never from inside start."""
-        attempt = _Attempt(self, spec, done)
+    def start(
+        self, spec: AttemptSpec, done: DoneCallback, started: StartedCallback | None = None
+    ) -> AttemptHandle:
+        """Start the attempt in the background; done is called once, never from inside start.
+
+        `started` hears of the task's process as soon as it exists, before done.
+        """
+        attempt = _Attempt(self, spec, done, started)
         with self._attempts_lock:
             self._attempts.add(attempt)
         self.workers.submit(attempt.main)
@@ -168,10 +175,17 @@ def popen_task(launch: Launch, log: TaskLog) -> TaskProcess | AttemptOutcome:
 
 
 class _Attempt:
-    def __init__(self, executor: ProcessExecutor, spec: AttemptSpec, done: DoneCallback) -> None:
+    def __init__(
+        self,
+        executor: ProcessExecutor,
+        spec: AttemptSpec,
+        done: DoneCallback,
+        started: StartedCallback | None,
+    ) -> None:
         self.executor = executor
         self.spec = spec
         self.done = done
+        self.started = started
         self.ended = threading.Event()
         """Set once the done callback has returned."""
         self._lock = threading.Lock()
@@ -248,6 +262,7 @@ class _Attempt:
             self._process = started
             if self._canceled:
                 self._terminate()
+        self._report_started(started.pid)
         pumped = threading.Event()
 
         def pump() -> None:
@@ -268,6 +283,17 @@ class _Attempt:
         if ended.notice is not None:
             log.notice(ended.notice)
         return self._outcome(ended.code, canceled, log)
+
+    def _report_started(self, pid: int) -> None:
+        if self.started is None:
+            return
+        identity = process_identity(pid)
+        if identity is None:
+            return  # already ended and reaped: nothing could outlive Headrace
+        try:
+            self.started(identity)
+        except Exception:
+            logger.exception("the started callback of task %s raised", self.spec.task_path)
 
     def _prepare(self, log: TaskLog) -> Launch | AttemptOutcome:
         spec = self.spec

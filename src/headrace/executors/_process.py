@@ -7,18 +7,24 @@ import logging
 import os
 import selectors
 import signal
+import socket
 import subprocess
 import threading
+import time
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Protocol
 
-from headrace.executors.base import AttemptOutcome, LogSink
+from headrace.executors.base import AttemptOutcome, LogSink, ProcessIdentity
 
 logger = logging.getLogger(__name__)
 
 _READ_SIZE = 65536
+_ORPHAN_POLL_SECONDS = 0.05
+_ORPHAN_REAP_SECONDS = 5.0
+"""How long to wait for a SIGKILLed orphan to go before saying it was stopped anyway."""
 
 
 @dataclass(frozen=True)
@@ -37,6 +43,8 @@ class TaskProcess(Protocol):
 
     stdout: IO[bytes]
     stderr: IO[bytes]
+    pid: int
+    """The task's main process, the leader of its process group."""
 
     def signal(self, sig: signal.Signals) -> None:
         """Send sig to the task's process group, unless its main process is already reaped."""
@@ -151,3 +159,80 @@ def signal_group(pid: int, sig: signal.Signals) -> None:
     """Signal a process group, ignoring one that is already gone."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, sig)
+
+
+def process_identity(pid: int) -> ProcessIdentity | None:
+    """Who process `pid` is on this machine; None once it has gone."""
+    stat = _stat(pid)
+    if stat is None:
+        return None
+    try:
+        group = os.getpgid(pid)
+    except ProcessLookupError:
+        return None
+    return ProcessIdentity(socket.gethostname(), pid, group, stat[1])
+
+
+def stop_orphan(identity: ProcessIdentity, grace_seconds: float) -> bool:
+    """Stop a task's process group left running by a dead Headrace process; see stop_orphans."""
+    return stop_orphans([identity], grace_seconds)[0]
+
+
+def stop_orphans(identities: Sequence[ProcessIdentity], grace_seconds: float) -> list[bool]:
+    """Stop task process groups that a dead Headrace process left running on this machine.
+
+    A group is signaled only when its leader is still the recorded process (same pid and start
+    time) on this host: SIGTERM, up to `grace_seconds` for the leader to end, then SIGKILL for
+    what is left of the group. Says for each identity whether it was running and was stopped.
+    """
+    here = socket.gethostname()
+    live: list[ProcessIdentity] = []
+    for identity in identities:
+        if identity.host != here:
+            logger.info(
+                "process %d of an interrupted attempt ran on host %s, not on this one (%s): "
+                "left alone",
+                identity.pid,
+                identity.host,
+                here,
+            )
+        elif _running(identity):
+            live.append(identity)
+    for identity in live:
+        logger.warning(
+            "stopping process group %d left running by a Headrace process that died",
+            identity.group,
+        )
+        signal_group(identity.group, signal.SIGTERM)
+    _wait_gone(live, grace_seconds)
+    # Like a task whose main process ends, what is left of the group goes with it.
+    for identity in live:
+        signal_group(identity.group, signal.SIGKILL)
+    _wait_gone(live, _ORPHAN_REAP_SECONDS)
+    stopped = {id(identity) for identity in live}
+    return [id(identity) in stopped for identity in identities]
+
+
+def _wait_gone(identities: Sequence[ProcessIdentity], seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    pending = [i for i in identities if _running(i)]
+    while pending and time.monotonic() < deadline:
+        time.sleep(_ORPHAN_POLL_SECONDS)
+        pending = [i for i in pending if _running(i)]
+
+
+def _running(identity: ProcessIdentity) -> bool:
+    """Whether the recorded process still runs (a zombie has ended; a reused pid is another)."""
+    stat = _stat(identity.pid)
+    return stat is not None and stat[1] == identity.start and stat[0] != "Z"
+
+
+def _stat(pid: int) -> tuple[str, int] | None:
+    """A process's state letter and start time (clock ticks after boot) from /proc."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_bytes()
+    except OSError:
+        return None
+    # The command name (field 2) is in parentheses and may hold spaces and parentheses itself.
+    fields = raw[raw.rindex(b")") + 2 :].split()
+    return fields[0].decode(), int(fields[19])

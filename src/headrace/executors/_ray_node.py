@@ -104,6 +104,7 @@ class _Guarded:
         self._process = process
         self.stdout: IO[bytes] = process.stdout
         self.stderr: IO[bytes] = process.stderr
+        self.pid = process.pid
         # ray.cancel(force=True) and a dying node kill the worker with SIGKILL: nothing here
         # runs then, but the guard's stdin reaches end-of-file and it ends the task's group.
         self._guard = subprocess.Popen(

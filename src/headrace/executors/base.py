@@ -72,10 +72,27 @@ class AttemptOutcome:
         return self.exit_code == 0 and self.error is None and not self.canceled
 
 
+@dataclass(frozen=True)
+class ProcessIdentity:
+    """One process on one machine, as a resumed run finds it again after a crash.
+
+    `start` is the start time in clock ticks after boot (/proc/<pid>/stat field 22): with the
+    pid it names one process, so a pid the kernel gave to another process never matches.
+    """
+
+    host: str
+    pid: int
+    group: int
+    start: int
+
+
 LogSink = Callable[[str, str, str], None]
 """Called with (task_path, stream name 'stdout'|'stderr', line) for each line a task prints."""
 
 DoneCallback = Callable[[AttemptOutcome], None]
+
+StartedCallback = Callable[[ProcessIdentity], None]
+"""Called once with the task's process when an attempt's program starts on this machine."""
 
 
 class AttemptHandle(Protocol):
@@ -84,8 +101,14 @@ class AttemptHandle(Protocol):
 
 
 class Executor(Protocol):
-    def start(self, spec: AttemptSpec, done: DoneCallback) -> AttemptHandle:
-        """Start the attempt in the background; call done exactly once when it ends."""
+    def start(
+        self, spec: AttemptSpec, done: DoneCallback, started: StartedCallback | None = None
+    ) -> AttemptHandle:
+        """Start the attempt in the background; call done exactly once when it ends.
+
+        Executors that run the program as a process on this machine call `started` with it
+        first (from any thread), so that the process can be stopped should Headrace die.
+        """
 
     def shutdown(self) -> None:
         """Release pools and environments; running attempts are canceled."""

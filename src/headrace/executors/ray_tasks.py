@@ -19,6 +19,7 @@ from headrace.executors.base import (
     AttemptSpec,
     DoneCallback,
     LogSink,
+    StartedCallback,
 )
 
 logger = logging.getLogger(__name__)
@@ -91,8 +92,14 @@ class RayExecutor:
         self._nodes: list[dict[str, Any]] = []
         self._nodes_read = 0.0
 
-    def start(self, spec: AttemptSpec, done: DoneCallback) -> AttemptHandle:
-        """Submit the attempt in the background; done is called once, never from inside start."""
+    def start(
+        self, spec: AttemptSpec, done: DoneCallback, started: StartedCallback | None = None
+    ) -> AttemptHandle:
+        """Submit the attempt in the background; done is called once, never from inside start.
+
+        `started` is never called: the task runs on a Ray node, where Ray ends it with its
+        worker.
+        """
         attempt = _RayAttempt(self, spec, done)
         with self._lock:
             self._attempts.add(attempt)

@@ -171,6 +171,7 @@ class _WarmProcess:
     ) -> None:
         self.stdout = stdout
         self.stderr = stderr
+        self.pid = child.pid
         self._zygote = zygote
         self._child = child
         self._slots = slots

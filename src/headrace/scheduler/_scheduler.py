@@ -60,13 +60,14 @@ class Scheduler:
         for record in self.store.due_recurring_runs(now):
             try:
                 created.extend(self._fire(record, now))
-            except Exception:
+            except Exception as exc:
                 log.exception(
                     "recurring run %r (%s): scheduling failed; trying again next tick",
                     record.display_name,
                     record.id,
                     extra={"recurring_run_id": record.id},
                 )
+                self._set_error(record, f"scheduling failed: {exc}; trying again")
         return created
 
     def _fire(self, record: RecurringRunRecord, now: datetime) -> list[str]:
@@ -82,6 +83,7 @@ class Scheduler:
                 extra={"recurring_run_id": record.id},
             )
             self.store.set_recurring_fire_times(record.id, record.last_fire_at, None)
+            self._set_error(record, f"cannot fire: {exc}; it stays idle until enabled again")
             return []
         if not due:
             upcoming = next_fire_time(record, cursor)
@@ -114,6 +116,7 @@ class Scheduler:
                     return created
             fired = scheduled
         self.store.set_recurring_fire_times(record.id, fired, next_fire_time(record, batch[-1]))
+        self._set_error(record, None)
         return created
 
     def _retry_later(
@@ -137,6 +140,24 @@ class Scheduler:
             extra={"recurring_run_id": record.id},
         )
         self.store.set_recurring_fire_times(record.id, fired, retry_at)
+        self._set_error(
+            record,
+            f"could not create its run scheduled at {scheduled.isoformat()}: {exc}; "
+            f"trying again at {retry_at.isoformat()}",
+        )
+
+    def _set_error(self, record: RecurringRunRecord, error: str | None) -> None:
+        """Show why the schedule's last trigger failed (None: it started its run)."""
+        if error == record.error:
+            return
+        try:
+            self.store.set_recurring_error(record.id, error)
+        except Exception:
+            log.exception(
+                "recurring run %s: its error was not recorded",
+                record.id,
+                extra={"recurring_run_id": record.id},
+            )
 
     def _due_times(
         self, record: RecurringRunRecord, cursor: datetime, now: datetime

@@ -19,6 +19,7 @@ from headrace.store._schema import (
 )
 from headrace.store.records import (
     ArtifactRecord,
+    AttemptProcess,
     AttemptRecord,
     ExperimentRecord,
     PipelineRecord,
@@ -128,7 +129,15 @@ def attempt_record(row: AttemptRow) -> AttemptRecord:
         error=row.error,
         started_at=row.started_at,
         finished_at=row.finished_at,
+        process=attempt_process(row),
     )
+
+
+def attempt_process(row: Any) -> AttemptProcess | None:
+    """The recorded process of an attempt row (ORM or plain), None when none was reported."""
+    if row.process_id is None:
+        return None
+    return AttemptProcess(row.process_host, row.process_id, row.process_group, row.process_start)
 
 
 def artifact_record(row: ArtifactRow) -> ArtifactRecord:
@@ -203,4 +212,5 @@ def recurring_run_record(row: RecurringRunRow) -> RecurringRunRecord:
         updated_at=row.updated_at,
         next_fire_at=row.next_fire_at,
         last_fire_at=row.last_fire_at,
+        error=row.error,
     )

@@ -142,6 +142,10 @@ class RecurringMixin(StoreBase):
         values = {"last_fire_at": last_fire_at, "next_fire_at": next_fire_at}
         self._update_recurring(recurring_run_id, values)
 
+    def set_recurring_error(self, recurring_run_id: str, error: str | None) -> None:
+        """Record why the last trigger could not start its run; None clears it."""
+        self._update_recurring(recurring_run_id, {"error": error})
+
     def count_active_runs(self, recurring_run_id: str) -> int:
         """How many of the schedule's runs are PENDING, RUNNING or CANCELING."""
         stmt = select(func.count()).where(

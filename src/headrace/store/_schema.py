@@ -140,6 +140,8 @@ class RecurringRunRow(Base):
     # Scheduler bookkeeping: when to look at this schedule next (None: never) and last trigger.
     next_fire_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_fire_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Why the last trigger could not start its run; cleared when a trigger next starts one.
+    error: Mapped[str | None] = mapped_column(Text())
 
 
 class RunRow(Base):
@@ -244,6 +246,13 @@ class AttemptRow(Base):
     error: Mapped[str | None] = mapped_column(Text())
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The task's process while the attempt runs on this machine (local and warm executors), so
+    # a resumed run can stop what a dead Headrace process left running; `process_start` is the
+    # start time from /proc (clock ticks after boot), which tells a reused pid apart.
+    process_host: Mapped[str | None] = mapped_column(String(255))
+    process_id: Mapped[int | None] = mapped_column(Integer())
+    process_group: Mapped[int | None] = mapped_column(Integer())
+    process_start: Mapped[int | None] = mapped_column(BigInteger())
 
 
 class ArtifactRow(Base):

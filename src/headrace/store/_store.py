@@ -20,6 +20,7 @@ from headrace.store._experiments import ExperimentsMixin
 from headrace.store._leases import LeasesMixin
 from headrace.store._migrate import schema_status, upgrade
 from headrace.store._namespaces import NamespacesMixin
+from headrace.store._processes import ProcessesMixin
 from headrace.store._recurring import RecurringMixin
 from headrace.store._retry import RetryMixin
 from headrace.store._runs import MIN_PREFIX, RunsMixin
@@ -32,6 +33,7 @@ __all__ = ["DIRECTIONS", "MIN_PREFIX", "Store"]
 class Store(
     RunsMixin,
     TasksMixin,
+    ProcessesMixin,
     TaskTreeMixin,
     ArtifactsMixin,
     CatalogMixin,

@@ -180,6 +180,23 @@ class AttemptRecord:
     finished_at: datetime | None
     log_uri: str | None = None
     """Where the log is archived when the attempt ends (None: `log_path` only)."""
+    process: AttemptProcess | None = None
+    """The task's process on this machine, once the executor reported it."""
+
+
+@dataclass(frozen=True)
+class AttemptProcess:
+    """The process an attempt runs in: its host, pid, process group and start time.
+
+    `start` is the process's start time in clock ticks after boot (/proc/<pid>/stat field 22);
+    with the pid it names one process, so a pid reused by another process is never mistaken
+    for the task.
+    """
+
+    host: str
+    pid: int
+    group: int
+    start: int
 
 
 @dataclass(frozen=True)
@@ -315,6 +332,8 @@ class RecurringRunRecord:
     updated_at: datetime
     next_fire_at: datetime | None
     last_fire_at: datetime | None
+    error: str | None = None
+    """Why the last trigger could not start its run (None once a trigger starts one)."""
 
 
 @dataclass(frozen=True)

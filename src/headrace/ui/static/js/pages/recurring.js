@@ -101,6 +101,7 @@ export async function recurringPage(main, { recurring_run_id: id }) {
         ["Starts", when(r.trigger?.cron_schedule?.start_time || r.trigger?.periodic_schedule?.start_time)]].map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]),
       ref.pipeline_id ? [h("dt", {}, "Pipeline"), h("dd", {}, named(h("a", { href: `/pipelines/${ref.pipeline_id}` }, ref.pipeline_id.slice(0, 8)), `/pipelines/${ref.pipeline_id}`))] : null,
     ),
+    r.error ? h("div", { class: "error", role: "alert" }, "Its last trigger failed: ", r.error.message) : null,
     h("h2", {}, "Its runs"),
     table,
   );
