@@ -46,6 +46,7 @@ _STD = ("stdin", "stdout", "stderr")
 # two scans of sys.modules were over half of a no-op task's page faults.)
 _FORK_MARK = "_headrace_zygote_fork_mark"
 _FORK_MARK_MODULE = types.ModuleType(_FORK_MARK)
+_WARM_UP_ROUNDS = 20
 
 
 def send_message(sock: socket.socket, message: dict[str, Any], fds: Sequence[int] = ()) -> None:
@@ -461,6 +462,28 @@ def _signal_group(pid: int, sig: signal.Signals) -> None:
         os.killpg(pid, sig)
 
 
+def _warm_up() -> None:
+    """Run, without their effects, the steps kfp's executor_main takes in every task.
+
+    A child that runs a function for the first times writes to its code object (CPython
+    counts calls before it specializes the bytecode) and compiles the regular expressions
+    argparse builds a parser with, copying the pages it writes. Done here first, the child
+    finds the code specialized and the expressions in re's cache.
+    """
+    import argparse
+    import logging
+
+    formatter = logging.Formatter("[KFP Executor %(asctime)s %(levelname)s]: %(message)s")
+    for _ in range(_WARM_UP_ROUNDS):
+        parser = argparse.ArgumentParser(description="warm-up")
+        for name in ("--component_module_path", "--function_to_execute", "--executor_input"):
+            parser.add_argument(name, type=str, help="warm-up")
+        parser.parse_known_args(["--function_to_execute=f", "--executor_input", "{}"])
+        record = logging.LogRecord("root", logging.INFO, __file__, 0, "warm-up %s", ("x",), None)
+        formatter.format(record)
+        json.dumps(json.loads('{"inputs": {"parameterValues": {"x": [1, "a"]}}}'), indent=4)
+
+
 def main() -> None:
     """Import what every task needs, then serve WarmExecutor on the socket given as argv[1]."""
     if not sys.flags.safe_path:
@@ -471,6 +494,7 @@ def main() -> None:
     import kfp
     import kfp.dsl.executor_main  # noqa: F401
 
+    _warm_up()
     # Imported objects never die: keep the collector from touching (and copying) their pages.
     gc.freeze()
     task = _Server(sock).serve()
