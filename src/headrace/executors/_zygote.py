@@ -5,10 +5,10 @@ talks to it over the unix socket FD. The zygote imports only the standard librar
 task sees what a fresh `python3 -m kfp.dsl.executor_main` would see; its children become that
 process (new session, the task's cwd, environment and pipes) and run kfp's executor unchanged.
 
-The zygote forks ahead: it keeps spare children (as many as tasks have run at once, at least
-one), each in its own session and waiting on a socket of its own, so a task starts by handing its
-request to a spare, and the fork and the copy-on-write faults that follow it are paid while
-the previous task runs instead of on a task's critical path. A spare that is handed no task
+The zygote forks ahead: it keeps a spare child for each free slot (slots: as many as tasks have
+run at once, at least one), in its own session and waiting on a socket of its own, so a task
+starts by handing its request to a spare, and the fork and the copy-on-write faults that follow
+it are paid between tasks instead of on a task's critical path. A spare that is handed no task
 exits when the zygote hangs up or dies.
 
 Messages are length-prefixed JSON; a fork request carries the task's stdout and stderr pipes.
@@ -46,7 +46,7 @@ _STD = ("stdin", "stdout", "stderr")
 # two scans of sys.modules were over half of a no-op task's page faults.)
 _FORK_MARK = "_headrace_zygote_fork_mark"
 _FORK_MARK_MODULE = types.ModuleType(_FORK_MARK)
-_WARM_UP_ROUNDS = 20
+_WARM_UP_ROUNDS = 8
 
 
 def send_message(sock: socket.socket, message: dict[str, Any], fds: Sequence[int] = ()) -> None:
@@ -127,7 +127,7 @@ class _Server:
         """pid -> (request id, program directory) of every child not yet reaped."""
         self.spares: list[_Spare] = []
         self.peak = 1
-        """The most tasks that have run at once: how many spares to keep."""
+        """The most tasks that have run at once: the slots to keep spares for."""
         self.wake_r, self.wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
         signal.set_wakeup_fd(self.wake_w, warn_on_full_buffer=False)
         signal.signal(signal.SIGCHLD, lambda signum, frame: None)
@@ -212,8 +212,12 @@ class _Server:
         return None
 
     def _top_up(self) -> _Task | None:
-        """Fork spares until there are as many as tasks have run at once; the task in a spare."""
-        while len(self.spares) < self.peak:
+        """Fork spares for the slots that running tasks leave free; the task in a spare.
+
+        The slots are as many as tasks have run at once. A spare is forked when a task has
+        ended, while Headrace records its end, rather than beside a running task.
+        """
+        while len(self.spares) < self.peak - len(self.children):
             try:
                 spare = self._fork_spare()
             except OSError:
