@@ -5,6 +5,12 @@ talks to it over the unix socket FD. The zygote imports only the standard librar
 task sees what a fresh `python3 -m kfp.dsl.executor_main` would see; its children become that
 process (new session, the task's cwd, environment and pipes) and run kfp's executor unchanged.
 
+The zygote forks ahead: it keeps a spare child for each free slot (slots: as many as tasks have
+run at once, at least one), in its own session and waiting on a socket of its own, so a task
+starts by handing its request to a spare, and the fork and the copy-on-write faults that follow
+it are paid between tasks instead of on a task's critical path. A spare that is handed no task
+exits when the zygote hangs up or dies.
+
 Messages are length-prefixed JSON; a fork request carries the task's stdout and stderr pipes.
 """
 
@@ -40,6 +46,7 @@ _STD = ("stdin", "stdout", "stderr")
 # two scans of sys.modules were over half of a no-op task's page faults.)
 _FORK_MARK = "_headrace_zygote_fork_mark"
 _FORK_MARK_MODULE = types.ModuleType(_FORK_MARK)
+_WARM_UP_ROUNDS = 8
 
 
 def send_message(sock: socket.socket, message: dict[str, Any], fds: Sequence[int] = ()) -> None:
@@ -94,8 +101,21 @@ class _Task:
     stderr: int
     program_dir: str
     args: list[str]
-    env: dict[str, str]
+    env_set: dict[str, str]
+    """The variables whose values differ from the zygote's environment (which the child has)."""
+    env_unset: list[str]
+    """The zygote's variables the task does not have."""
+    pwd: str | None
+    """The task's $PWD, which the shell keeps if it names the working directory."""
     cwd: str
+
+
+@dataclass
+class _Spare:
+    """A forked child waiting on its socket for the task it will become."""
+
+    pid: int
+    sock: socket.socket
 
 
 class _Server:
@@ -105,6 +125,9 @@ class _Server:
         self.sock = sock
         self.children: dict[int, tuple[int, str]] = {}
         """pid -> (request id, program directory) of every child not yet reaped."""
+        self.spares: list[_Spare] = []
+        self.peak = 1
+        """The most tasks that have run at once: the slots to keep spares for."""
         self.wake_r, self.wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
         signal.set_wakeup_fd(self.wake_w, warn_on_full_buffer=False)
         signal.signal(signal.SIGCHLD, lambda signum, frame: None)
@@ -124,6 +147,10 @@ class _Server:
     def _serve(self) -> _Task | None:
         send_message(self.sock, {"ready": os.getpid()})
         while True:
+            # Between requests: a spare child returns from here as the task it was handed.
+            task = self._top_up()
+            if task is not None:
+                return task
             for key, _ in self.selector.select():
                 if key.fd == self.wake_r:
                     while _drain(self.wake_r):
@@ -136,41 +163,114 @@ class _Server:
                     return None
                 message, fds = received
                 if message["op"] == "fork":
-                    task = self._fork(message, fds)
+                    task = self._start(message, fds)
                     if task is not None:
                         return task
                 elif message["op"] == "signal" and message["pid"] in self.children:
                     _signal_group(message["pid"], signal.Signals(message["signal"]))
 
-    def _fork(self, message: dict[str, Any], fds: list[int]) -> _Task | None:
-        env: dict[str, str] = message["env"]
+    def _start(self, message: dict[str, Any], fds: list[int]) -> _Task | None:
+        """Hand a fork request to a spare child (forking one if there is none)."""
         program_dir = None
         try:
             # What `mktemp -d` and `printf "%s" "$0" > ...` do in kfp's command.
-            tmp = os.path.join(message["cwd"], env.get("TMPDIR") or "/tmp")
+            tmp = os.path.join(message["cwd"], message["tmpdir"] or "/tmp")
             program_dir = tempfile.mkdtemp(prefix="tmp.", dir=tmp)
             with open(os.path.join(program_dir, MODULE_FILE), "wb") as module:
                 module.write(os.fsencode(message["source"]))
-            sys.modules.pop(_FORK_MARK, None)
-            sys.modules[_FORK_MARK] = _FORK_MARK_MODULE
-            pid = os.fork()
+            task = {
+                "program_dir": program_dir,
+                **{k: message[k] for k in ("args", "env_set", "env_unset", "pwd", "cwd")},
+            }
+            while True:
+                if not self.spares:
+                    spare = self._fork_spare()
+                    if isinstance(spare, _Task):
+                        return spare
+                spare = self.spares.pop(0)
+                try:
+                    send_message(spare.sock, task, fds)
+                except OSError:
+                    # The spare has died: reap it and use another.
+                    spare.sock.close()
+                    _signal_group(spare.pid, signal.SIGKILL)
+                    os.waitpid(spare.pid, 0)
+                    continue
+                spare.sock.close()
+                break
         except OSError as exc:
-            for fd in fds:
-                os.close(fd)
             if program_dir is not None:
                 shutil.rmtree(program_dir, ignore_errors=True)
             send_message(self.sock, {"id": message["id"], "error": str(exc)})
             return None
-        if pid == 0:
-            self._leave()
-            return _Task(fds[0], fds[1], program_dir, message["args"], env, message["cwd"])
-        for fd in fds:
-            os.close(fd)
-        self.children[pid] = (message["id"], program_dir)
-        send_message(self.sock, {"id": message["id"], "pid": pid})
+        finally:
+            for fd in fds:
+                os.close(fd)
+        self.children[spare.pid] = (message["id"], program_dir)
+        self.peak = max(self.peak, len(self.children))
+        send_message(self.sock, {"id": message["id"], "pid": spare.pid})
         return None
 
+    def _top_up(self) -> _Task | None:
+        """Fork spares for the slots that running tasks leave free; the task in a spare.
+
+        The slots are as many as tasks have run at once. A spare is forked when a task has
+        ended, while Headrace records its end, rather than beside a running task.
+        """
+        while len(self.spares) < self.peak - len(self.children):
+            try:
+                spare = self._fork_spare()
+            except OSError:
+                return None  # out of processes or memory: a request forks when it needs one
+            if isinstance(spare, _Task):
+                return spare
+        return None
+
+    def _fork_spare(self) -> _Spare | _Task:
+        """Fork a spare; in the spare, wait for its task and return it."""
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        sys.modules.pop(_FORK_MARK, None)
+        sys.modules[_FORK_MARK] = _FORK_MARK_MODULE
+        try:
+            pid = os.fork()
+        except OSError:
+            ours.close()
+            theirs.close()
+            raise
+        if pid != 0:
+            theirs.close()
+            spare = _Spare(pid, ours)
+            self.spares.append(spare)
+            return spare
+        ours.close()
+        self._leave()
+        # A session of its own now, so that a signal for the task finds its group at once.
+        os.setsid()
+        try:
+            received = receive_message(theirs, max_fds=2)
+        except (OSError, ValueError):
+            received = None
+        if received is None or len(received[1]) != 2:
+            os._exit(0)  # the zygote hung up or died: never a task
+        theirs.close()
+        task, (stdout, stderr) = received
+        return _Task(
+            stdout,
+            stderr,
+            task["program_dir"],
+            task["args"],
+            task["env_set"],
+            task["env_unset"],
+            task["pwd"],
+            task["cwd"],
+        )
+
     def _reap(self) -> None:
+        for spare in list(self.spares):
+            # Spares exit only when killed by someone else: reap them, top-up forks others.
+            if os.waitid(os.P_PID, spare.pid, os.WEXITED | os.WNOHANG) is not None:
+                self.spares.remove(spare)
+                spare.sock.close()
         for pid in list(self.children):
             if os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None:
                 continue
@@ -182,6 +282,11 @@ class _Server:
             send_message(self.sock, {"id": request, "status": status})
 
     def _stop(self) -> None:
+        for spare in self.spares:
+            spare.sock.close()
+            _signal_group(spare.pid, signal.SIGKILL)
+            os.waitpid(spare.pid, 0)
+        self.spares.clear()
         for pid, (_, program_dir) in self.children.items():
             _signal_group(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
@@ -196,21 +301,28 @@ class _Server:
         self.sock.close()
         os.close(self.wake_r)
         os.close(self.wake_w)
+        for spare in self.spares:
+            spare.sock.close()
+        self.spares.clear()
         self.children.clear()
 
 
 def _become(task: _Task) -> None:
     """Turn this forked child into the process `sh -ec <kfp's command>` would have started."""
-    os.setsid()
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd, target in ((devnull, 0), (task.stdout, 1), (task.stderr, 2)):
         os.dup2(fd, target)
     for fd in {devnull, task.stdout, task.stderr} - {0, 1, 2}:
         os.close(fd)
     os.chdir(task.cwd)
-    os.environ.clear()
-    os.environ.update(task.env)
-    os.environ["PWD"] = _shell_pwd(task.env.get("PWD"))
+    # The child has the zygote's environment, which is the task's but for a few variables:
+    # change only those (replacing the whole of os.environ copied a hundred shared pages).
+    environ = os.environ
+    for name in task.env_unset:
+        environ.pop(name, None)
+    for name, value in task.env_set.items():
+        environ[name] = value
+    environ["PWD"] = _shell_pwd(task.pwd)
     tempfile.tempdir = None
     if not sys.flags.safe_path:
         sys.path[0] = os.getcwd()
@@ -354,6 +466,28 @@ def _signal_group(pid: int, sig: signal.Signals) -> None:
         os.killpg(pid, sig)
 
 
+def _warm_up() -> None:
+    """Run, without their effects, the steps kfp's executor_main takes in every task.
+
+    A child that runs a function for the first times writes to its code object (CPython
+    counts calls before it specializes the bytecode) and compiles the regular expressions
+    argparse builds a parser with, copying the pages it writes. Done here first, the child
+    finds the code specialized and the expressions in re's cache.
+    """
+    import argparse
+    import logging
+
+    formatter = logging.Formatter("[KFP Executor %(asctime)s %(levelname)s]: %(message)s")
+    for _ in range(_WARM_UP_ROUNDS):
+        parser = argparse.ArgumentParser(description="warm-up")
+        for name in ("--component_module_path", "--function_to_execute", "--executor_input"):
+            parser.add_argument(name, type=str, help="warm-up")
+        parser.parse_known_args(["--function_to_execute=f", "--executor_input", "{}"])
+        record = logging.LogRecord("root", logging.INFO, __file__, 0, "warm-up %s", ("x",), None)
+        formatter.format(record)
+        json.dumps(json.loads('{"inputs": {"parameterValues": {"x": [1, "a"]}}}'), indent=4)
+
+
 def main() -> None:
     """Import what every task needs, then serve WarmExecutor on the socket given as argv[1]."""
     if not sys.flags.safe_path:
@@ -364,6 +498,7 @@ def main() -> None:
     import kfp
     import kfp.dsl.executor_main  # noqa: F401
 
+    _warm_up()
     # Imported objects never die: keep the collector from touching (and copying) their pages.
     gc.freeze()
     task = _Server(sock).serve()

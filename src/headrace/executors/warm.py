@@ -107,9 +107,14 @@ class WarmExecutor(ProcessExecutor):
         return process
 
     def _fork(self, python: str, request: dict[str, Any]) -> TaskProcess:
-        env: dict[str, str] = request["env"]
+        env: dict[str, str] = request.pop("env")
         startup = {k: v for k, v in env.items() if k not in _PER_ATTEMPT}
         zygote = self._reserve(python, startup)
+        # The zygote runs with the startup environment, so its child changes only what differs.
+        request["env_set"] = {k: v for k, v in env.items() if startup.get(k) != v}
+        request["env_unset"] = [k for k in startup if k not in env]
+        request["pwd"] = env.get("PWD")
+        request["tmpdir"] = env.get("TMPDIR")
         out_r, out_w = os.pipe2(os.O_CLOEXEC)
         err_r, err_w = os.pipe2(os.O_CLOEXEC)
         try:

@@ -17,6 +17,18 @@ from headrace.store._schema import AttemptRow, TaskRow
 from headrace.store.records import AttemptRecord, NewTask, TaskRecord, TaskUpdate
 
 _ATTEMPTS = cast(Table, AttemptRow.__table__)
+_TASKS = cast(Table, TaskRow.__table__)
+# The engine's statements, built once: SQLAlchemy builds, and derives a cache key from, each
+# new statement object, half the cost of a one-row write. Values travel as parameters.
+_INSERT_TASKS = insert(_TASKS)
+_INSERT_ATTEMPT = insert(_ATTEMPTS)
+_FINISH_ATTEMPT = (
+    update(_ATTEMPTS)
+    .where(_ATTEMPTS.c.id == bindparam("_id"))
+    .values({k: bindparam(k) for k in ("state", "exit_code", "error", "finished_at")})
+)
+_UPDATE_TASKS: dict[tuple[str, ...], Any] = {}
+"""One UPDATE statement per set of task columns that changes together."""
 
 
 class TasksMixin(StoreBase):
@@ -29,8 +41,10 @@ class TasksMixin(StoreBase):
         now = _common.now()
         values = [_task_values(new, now) for new in news]
         if values:
+            # Core, not the ORM's bulk insert (which costs twice as much per row): the engine
+            # records every task, loop iterations by the thousand.
             with self._writing() as s:
-                s.execute(insert(TaskRow), values)
+                s.connection().execute(_INSERT_TASKS, values)
         return [_convert.new_task_record(v) for v in values]
 
     def update_task(self, task_id: str, update_: TaskUpdate) -> None:
@@ -50,15 +64,9 @@ class TasksMixin(StoreBase):
             values = {k: v for k, v in _update_values(update_).items() if v is not None}
             if values:
                 groups[tuple(sorted(values))].append({"_id": task_id, **values})
-        table = cast(Table, TaskRow.__table__)
         with self._writing() as s:
             for keys, rows in groups.items():
-                stmt = (
-                    update(table)
-                    .where(table.c.id == bindparam("_id"))
-                    .values({k: bindparam(k) for k in keys})
-                )
-                s.connection().execute(stmt, rows)
+                s.connection().execute(_update_tasks_statement(keys), rows)
 
     def get_task(self, task_id: str) -> TaskRecord:
         with self._read.begin() as s:
@@ -102,20 +110,22 @@ class TasksMixin(StoreBase):
         }
         # Core statements, not the ORM's unit of work: the engine writes two per task attempt.
         with self._writing() as s:
-            s.connection().execute(insert(_ATTEMPTS), values)
+            s.connection().execute(_INSERT_ATTEMPT, values)
         return AttemptRecord(**{**values, "state": AttemptState.RUNNING})
 
     def finish_attempt(
         self, attempt_id: str, state: AttemptState, exit_code: int | None, error: str | None
     ) -> None:
         """Close an attempt now with its outcome."""
-        stmt = (
-            update(_ATTEMPTS)
-            .where(_ATTEMPTS.c.id == attempt_id)
-            .values(state=state.value, exit_code=exit_code, error=error, finished_at=_common.now())
-        )
+        values = {
+            "_id": attempt_id,
+            "state": state.value,
+            "exit_code": exit_code,
+            "error": error,
+            "finished_at": _common.now(),
+        }
         with self._writing() as s:
-            if s.connection().execute(stmt).rowcount == 0:
+            if s.connection().execute(_FINISH_ATTEMPT, values).rowcount == 0:
                 raise NotFoundError(f"attempt {attempt_id!r} not found")
 
     def list_attempts(
@@ -132,6 +142,19 @@ class TasksMixin(StoreBase):
         with self._read.begin() as s:
             rows = s.scalars(stmt.order_by(TaskRow.seq, AttemptRow.number))
             return [_convert.attempt_record(row) for row in rows]
+
+
+def _update_tasks_statement(keys: tuple[str, ...]) -> Any:
+    stmt = _UPDATE_TASKS.get(keys)
+    if stmt is None:
+        stmt = (
+            update(_TASKS)
+            .where(_TASKS.c.id == bindparam("_id"))
+            .values({k: bindparam(k) for k in keys})
+        )
+        # Racing threads may both build it: either statement does.
+        _UPDATE_TASKS[keys] = stmt
+    return stmt
 
 
 def _task_values(new: NewTask, now: datetime) -> dict[str, Any]:
