@@ -12,6 +12,7 @@ from typing import Any
 import kfp_server_api
 import pytest
 import yaml
+from fastapi import FastAPI
 from kfp import compiler
 
 with warnings.catch_warnings():
@@ -20,11 +21,23 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 from headrace.api import create_app
+from headrace.config import Settings
 from headrace.store import Store
 from tests.api import pipelines
 from tests.store.conftest import BACKENDS, _empty_database
 
 API = "/apis/v2beta1"
+
+
+def settings_app(store: Store, settings: Settings) -> FastAPI:
+    """The API over `store` as `headrace server` builds it from its settings."""
+    return create_app(
+        store,
+        home=settings.home,
+        pipeline_root=settings.resolved_pipeline_root(),
+        version="test",
+        settings=settings,
+    )
 
 
 @pytest.fixture(scope="session")

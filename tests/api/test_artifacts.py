@@ -15,14 +15,13 @@ import yaml
 from fastapi.testclient import TestClient
 from kfp import compiler
 
-from headrace.api import create_app
 from headrace.config import Settings
 from headrace.executors import LocalExecutor, PythonEnvCache
 from headrace.service.namespaces import NamespaceSettings
 from headrace.service.runs import run_engine
 from headrace.store import Store
 from tests.api.artifact_pipelines import reporting
-from tests.api.conftest import API, error_of
+from tests.api.conftest import API, error_of, settings_app
 from tests.api.object_store import gcs_settings, s3_settings
 from tests.storage.conftest import gcs_endpoint, s3_endpoint
 
@@ -46,13 +45,7 @@ def _serve(tmp: Path, settings: Settings) -> Iterator[Served]:
     compiler.Compiler().compile(reporting, str(spec_path))
     spec = yaml.safe_load(spec_path.read_text())
     with Store.connect(f"sqlite:///{tmp}/headrace.db") as store:
-        app = create_app(
-            store,
-            home=settings.home,
-            pipeline_root=settings.resolved_pipeline_root(),
-            version="test",
-            settings=settings,
-        )
+        app = settings_app(store, settings)
         with TestClient(app, raise_server_exceptions=False) as api:
             created = api.post(f"{API}/runs", json={"display_name": "r", "pipeline_spec": spec})
             assert created.status_code == 200, created.text

@@ -16,7 +16,6 @@ import yaml
 from fastapi.testclient import TestClient
 from kfp import compiler
 
-from headrace.api import create_app
 from headrace.executors import LocalExecutor, PythonEnvCache
 from headrace.service.namespaces import NamespaceSettings
 from headrace.service.runs import run_engine
@@ -24,7 +23,7 @@ from headrace.states import AttemptState
 from headrace.storage.filesystems import read_bytes
 from headrace.store import Store
 from headrace.store.records import AttemptRecord
-from tests.api.conftest import API
+from tests.api.conftest import API, settings_app
 from tests.api.live_pipelines import chatty_pipeline
 from tests.api.object_store import s3_settings
 from tests.cli.conftest import HEADRACE, Cli
@@ -71,13 +70,7 @@ def test_a_running_attempts_log_is_read_from_the_store_once_the_local_file_is_go
     marker = tmp_path / "go"
     database = f"sqlite:///{tmp_path}/headrace.db"
     with Store.connect(database) as store:
-        app = create_app(
-            store,
-            home=settings.home,
-            pipeline_root=settings.resolved_pipeline_root(),
-            version="test",
-            settings=settings,
-        )
+        app = settings_app(store, settings)
         with TestClient(app, raise_server_exceptions=False) as api:
             body = {
                 "display_name": "live",

@@ -11,7 +11,6 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from headrace.api import create_app
 from headrace.executors import LocalExecutor, PythonEnvCache
 from headrace.service.logs import attempt_log_from
 from headrace.service.namespaces import NamespaceSettings
@@ -20,7 +19,7 @@ from headrace.states import AttemptState
 from headrace.storage.settings import StorageSettings
 from headrace.store import Store
 from headrace.store.records import AttemptRecord
-from tests.api.conftest import API, error_of
+from tests.api.conftest import API, error_of, settings_app
 from tests.api.object_store import s3_settings
 from tests.storage.conftest import s3_endpoint
 
@@ -66,13 +65,7 @@ def test_archived_logs_are_read_from_s3_once_local_dirs_are_gone(
 ) -> None:
     settings = s3_settings(tmp_path / "home", s3_endpoint)
     with Store.connect(f"sqlite:///{tmp_path}/headrace.db") as store:
-        app = create_app(
-            store,
-            home=settings.home,
-            pipeline_root=settings.resolved_pipeline_root(),
-            version="test",
-            settings=settings,
-        )
+        app = settings_app(store, settings)
         with TestClient(app, raise_server_exceptions=False) as api:
             created = api.post(
                 f"{API}/runs", json={"display_name": "s3", "pipeline_spec": adder_spec}

@@ -8,13 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from headrace.api import create_app
 from headrace.config import load_settings
 from headrace.store import Store
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
+
+from tests.api.conftest import settings_app
 
 URL = "/apis/v2beta1/namespaces/{}/storage"
 
@@ -26,13 +27,7 @@ def api(tmp_path: Path) -> Iterator[TestClient]:
     )
     settings = load_settings(environ={"HEADRACE_HOME": str(tmp_path)})
     with Store.connect(settings.resolved_database_url()) as store:
-        app = create_app(
-            store,
-            home=settings.home,
-            pipeline_root=settings.resolved_pipeline_root(),
-            version="test",
-            settings=settings,
-        )
+        app = settings_app(store, settings)
         with TestClient(app, raise_server_exceptions=False) as client:
             yield client
 

@@ -12,10 +12,10 @@ import pytest
 import yaml
 from kfp import compiler
 
-from headrace.api import create_app
 from headrace.config import load_settings
 from headrace.store import Store
 from tests.api import pipelines
+from tests.api.conftest import settings_app
 from tests.cli.conftest import Cli
 
 with warnings.catch_warnings():
@@ -30,13 +30,7 @@ ARTIFACT_PIPELINES = str(Path(__file__).parents[1] / "storage" / "pipelines.py")
 def api(tmp_path: Path) -> Iterator[tuple[TestClient, Store]]:
     settings = load_settings(environ={"HEADRACE_HOME": str(tmp_path)})
     with Store.connect(settings.resolved_database_url()) as store:
-        app = create_app(
-            store,
-            home=settings.home,
-            pipeline_root=settings.resolved_pipeline_root(),
-            version="test",
-            settings=settings,
-        )
+        app = settings_app(store, settings)
         with TestClient(app, raise_server_exceptions=False) as client:
             yield client, store
 

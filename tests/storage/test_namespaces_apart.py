@@ -10,7 +10,6 @@ from pathlib import Path
 
 from kfp import compiler
 
-from headrace.api import create_app
 from headrace.config import Settings
 from headrace.executors import LocalExecutor, PythonEnvCache
 from headrace.service.namespaces import NamespaceSettings
@@ -24,6 +23,8 @@ with warnings.catch_warnings():
     # Starlette's TestClient asks for httpx2; httpx is what kfp-compatible tooling installs.
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
+
+from tests.api.conftest import settings_app
 
 from .conftest import ACCESS_KEY, SECRET_KEY
 from .pipelines import remote_artifacts
@@ -109,13 +110,7 @@ def test_each_namespace_keeps_its_artifacts_and_logs_under_its_own_keys(
                 location = LogLocation(attempt.log_path, attempt.log_uri)
                 assert read_log(location, storage, live=False), attempt.log_uri
 
-        app = create_app(
-            store,
-            home=settings.home,
-            pipeline_root=settings.resolved_pipeline_root(),
-            version="test",
-            settings=settings,
-        )
+        app = settings_app(store, settings)
         with TestClient(app, raise_server_exceptions=False) as api:
             data_b = f"/apis/v2beta1/artifacts/{artifact_ids['team-b']}/content"
             assert api.get(data_b).content == b"hello"
