@@ -6,12 +6,14 @@ task sees what a fresh `python3 -m kfp.dsl.executor_main` would see; its childre
 process (new session, the task's cwd, environment and pipes) and run kfp's executor unchanged.
 
 The zygote forks ahead: it keeps a spare child for each free slot (slots: as many as tasks have
-run at once, at least one), in its own session and waiting on a socket of its own, so a task
-starts by handing its request to a spare, and the fork and the copy-on-write faults that follow
-it are paid between tasks instead of on a task's critical path. A spare that is handed no task
-exits when the zygote hangs up or dies.
+run at once, at least one), in its own session, with its program directory made, and waiting
+on a socket whose other end the zygote passes to Headrace. Headrace starts a task by sending it
+to a spare directly, so the fork, the copy-on-write faults that follow it and the zygote itself
+are off the task's critical path. A spare that is handed no task exits when Headrace hangs up or
+dies. The zygote reaps every child and reports its exit status.
 
-Messages are length-prefixed JSON; a fork request carries the task's stdout and stderr pipes.
+Messages are length-prefixed JSON; a task carries its stdout and stderr pipes, a spare's
+announcement its socket.
 """
 
 from __future__ import annotations
@@ -47,6 +49,8 @@ _STD = ("stdin", "stdout", "stderr")
 _FORK_MARK = "_headrace_zygote_fork_mark"
 _FORK_MARK_MODULE = types.ModuleType(_FORK_MARK)
 _WARM_UP_ROUNDS = 8
+_EXECUTOR: Any = None
+"""runpy's (name, spec, code) of kfp's executor module, looked up once by the zygote."""
 
 
 def send_message(sock: socket.socket, message: dict[str, Any], fds: Sequence[int] = ()) -> None:
@@ -99,7 +103,12 @@ class _Task:
 
     stdout: int
     stderr: int
-    program_dir: str
+    source: str
+    """The component's source: the `$0` kfp's command writes to ephemeral_component.py."""
+    tmp: str
+    """Where `mktemp -d` would make the program directory: $TMPDIR (from the task's cwd) or /tmp."""
+    program_dir: str | None
+    """The program directory the zygote made for this child; None if it could not."""
     args: list[str]
     env_set: dict[str, str]
     """The variables whose values differ from the zygote's environment (which the child has)."""
@@ -110,24 +119,22 @@ class _Task:
     cwd: str
 
 
-@dataclass
-class _Spare:
-    """A forked child waiting on its socket for the task it will become."""
-
-    pid: int
-    sock: socket.socket
-
-
 class _Server:
-    """The zygote's loop: fork on request, signal on request, reap and report exits."""
+    """The zygote's loop: fork spares for Headrace, signal on request, reap and report exits.
+
+    Each spare's socket goes to Headrace, which hands a task to the spare directly; it tells the
+    zygote which spare it took, so the zygote can keep a spare for each free slot.
+    """
 
     def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
-        self.children: dict[int, tuple[int, str]] = {}
-        """pid -> (request id, program directory) of every child not yet reaped."""
-        self.spares: list[_Spare] = []
+        self.spares: dict[int, str | None] = {}
+        """pid -> program directory of each spare Headrace has not handed a task yet."""
+        self.running: dict[int, str | None] = {}
+        """pid -> program directory of each child running a task, until it is reaped."""
         self.peak = 1
         """The most tasks that have run at once: the slots to keep spares for."""
+        self.tmp = _program_tmp("/", os.environ.get("TMPDIR"))
         self.wake_r, self.wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
         signal.set_wakeup_fd(self.wake_w, warn_on_full_buffer=False)
         signal.signal(signal.SIGCHLD, lambda signum, frame: None)
@@ -157,59 +164,29 @@ class _Server:
                         pass
                     self._reap()
                     continue
-                received = receive_message(self.sock, max_fds=2)
+                received = receive_message(self.sock)
                 if received is None:
                     self._stop()
                     return None
-                message, fds = received
-                if message["op"] == "fork":
-                    task = self._start(message, fds)
+                message = received[0]
+                pid = message.get("pid")
+                if message["op"] == "took" and pid in self.spares:
+                    self.running[pid] = self.spares.pop(pid)
+                    self.peak = max(self.peak, len(self.running))
+                elif message["op"] == "want":
+                    task = self._want()
                     if task is not None:
                         return task
-                elif message["op"] == "signal" and message["pid"] in self.children:
-                    _signal_group(message["pid"], signal.Signals(message["signal"]))
+                elif message["op"] == "signal" and (pid in self.running or pid in self.spares):
+                    _signal_group(pid, signal.Signals(message["signal"]))
 
-    def _start(self, message: dict[str, Any], fds: list[int]) -> _Task | None:
-        """Hand a fork request to a spare child (forking one if there is none)."""
-        program_dir = None
+    def _want(self) -> _Task | None:
+        """Fork a spare that Headrace is waiting for, or tell it why none can be forked."""
         try:
-            # What `mktemp -d` and `printf "%s" "$0" > ...` do in kfp's command.
-            tmp = os.path.join(message["cwd"], message["tmpdir"] or "/tmp")
-            program_dir = tempfile.mkdtemp(prefix="tmp.", dir=tmp)
-            with open(os.path.join(program_dir, MODULE_FILE), "wb") as module:
-                module.write(os.fsencode(message["source"]))
-            task = {
-                "program_dir": program_dir,
-                **{k: message[k] for k in ("args", "env_set", "env_unset", "pwd", "cwd")},
-            }
-            while True:
-                if not self.spares:
-                    spare = self._fork_spare()
-                    if isinstance(spare, _Task):
-                        return spare
-                spare = self.spares.pop(0)
-                try:
-                    send_message(spare.sock, task, fds)
-                except OSError:
-                    # The spare has died: reap it and use another.
-                    spare.sock.close()
-                    _signal_group(spare.pid, signal.SIGKILL)
-                    os.waitpid(spare.pid, 0)
-                    continue
-                spare.sock.close()
-                break
+            return self._fork_spare()
         except OSError as exc:
-            if program_dir is not None:
-                shutil.rmtree(program_dir, ignore_errors=True)
-            send_message(self.sock, {"id": message["id"], "error": str(exc)})
+            send_message(self.sock, {"want_error": str(exc)})
             return None
-        finally:
-            for fd in fds:
-                os.close(fd)
-        self.children[spare.pid] = (message["id"], program_dir)
-        self.peak = max(self.peak, len(self.children))
-        send_message(self.sock, {"id": message["id"], "pid": spare.pid})
-        return None
 
     def _top_up(self) -> _Task | None:
         """Fork spares for the slots that running tasks leave free; the task in a spare.
@@ -217,17 +194,21 @@ class _Server:
         The slots are as many as tasks have run at once. A spare is forked when a task has
         ended, while Headrace records its end, rather than beside a running task.
         """
-        while len(self.spares) < self.peak - len(self.children):
+        while len(self.spares) < self.peak - len(self.running):
             try:
-                spare = self._fork_spare()
+                task = self._fork_spare()
             except OSError:
-                return None  # out of processes or memory: a request forks when it needs one
-            if isinstance(spare, _Task):
-                return spare
+                return None  # out of processes or memory: Headrace asks when it needs one
+            if task is not None:
+                return task
         return None
 
-    def _fork_spare(self) -> _Spare | _Task:
-        """Fork a spare; in the spare, wait for its task and return it."""
+    def _fork_spare(self) -> _Task | None:
+        """Fork a spare and give its socket to Headrace; in the spare, wait for its task."""
+        program_dir = None
+        with contextlib.suppress(OSError):
+            # What `mktemp -d` does in kfp's command, done ahead of the task.
+            program_dir = tempfile.mkdtemp(prefix="tmp.", dir=self.tmp)
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         sys.modules.pop(_FORK_MARK, None)
         sys.modules[_FORK_MARK] = _FORK_MARK_MODULE
@@ -236,12 +217,17 @@ class _Server:
         except OSError:
             ours.close()
             theirs.close()
+            if program_dir is not None:
+                shutil.rmtree(program_dir, ignore_errors=True)
             raise
         if pid != 0:
             theirs.close()
-            spare = _Spare(pid, ours)
-            self.spares.append(spare)
-            return spare
+            self.spares[pid] = program_dir
+            try:
+                send_message(self.sock, {"spare": pid}, [ours.fileno()])
+            finally:
+                ours.close()
+            return None
         ours.close()
         self._leave()
         # A session of its own now, so that a signal for the task finds its group at once.
@@ -251,13 +237,15 @@ class _Server:
         except (OSError, ValueError):
             received = None
         if received is None or len(received[1]) != 2:
-            os._exit(0)  # the zygote hung up or died: never a task
+            os._exit(0)  # Headrace hung up or died: never a task
         theirs.close()
         task, (stdout, stderr) = received
         return _Task(
             stdout,
             stderr,
-            task["program_dir"],
+            task["source"],
+            _program_tmp(task["cwd"], task["tmpdir"]),
+            program_dir,
             task["args"],
             task["env_set"],
             task["env_unset"],
@@ -266,32 +254,26 @@ class _Server:
         )
 
     def _reap(self) -> None:
-        for spare in list(self.spares):
-            # Spares exit only when killed by someone else: reap them, top-up forks others.
-            if os.waitid(os.P_PID, spare.pid, os.WEXITED | os.WNOHANG) is not None:
-                self.spares.remove(spare)
-                spare.sock.close()
-        for pid in list(self.children):
+        for pid in [*self.spares, *self.running]:
             if os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None:
                 continue
             # The group id stays ours until the leader is reaped: kill what it left behind first.
             _signal_group(pid, signal.SIGKILL)
             _, status = os.waitpid(pid, 0)
-            request, program_dir = self.children.pop(pid)
-            shutil.rmtree(program_dir, ignore_errors=True)
-            send_message(self.sock, {"id": request, "status": status})
+            program_dir = self.spares.pop(pid, None) or self.running.pop(pid, None)
+            # Headrace hears first; the directory goes while it records the end.
+            send_message(self.sock, {"pid": pid, "status": status})
+            if program_dir is not None:
+                shutil.rmtree(program_dir, ignore_errors=True)
 
     def _stop(self) -> None:
-        for spare in self.spares:
-            spare.sock.close()
-            _signal_group(spare.pid, signal.SIGKILL)
-            os.waitpid(spare.pid, 0)
-        self.spares.clear()
-        for pid, (_, program_dir) in self.children.items():
+        for pid, program_dir in [*self.spares.items(), *self.running.items()]:
             _signal_group(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
-            shutil.rmtree(program_dir, ignore_errors=True)
-        self.children.clear()
+            if program_dir is not None:
+                shutil.rmtree(program_dir, ignore_errors=True)
+        self.spares.clear()
+        self.running.clear()
 
     def _leave(self) -> None:
         """In a forked child: drop everything that belongs to the zygote."""
@@ -301,10 +283,28 @@ class _Server:
         self.sock.close()
         os.close(self.wake_r)
         os.close(self.wake_w)
-        for spare in self.spares:
-            spare.sock.close()
         self.spares.clear()
-        self.children.clear()
+        self.running.clear()
+
+
+def _program_tmp(cwd: str, tmpdir: str | None) -> str:
+    """The directory `mktemp -d` uses, from a shell in cwd: $TMPDIR or /tmp."""
+    return os.path.normpath(os.path.join(cwd, tmpdir or "/tmp"))
+
+
+def _write_program(task: _Task) -> str:
+    """The program directory with the component's source in it, as kfp's command leaves it.
+
+    The zygote made a directory for this child when it forked it (and removes it when it reaps
+    the child); a task whose $TMPDIR points elsewhere gets one there, as `mktemp -d` would give
+    it, and it stays there, as kfp's command leaves it.
+    """
+    program_dir = task.program_dir
+    if program_dir is None or os.path.dirname(program_dir) != task.tmp:
+        program_dir = tempfile.mkdtemp(prefix="tmp.", dir=task.tmp)
+    with open(os.path.join(program_dir, MODULE_FILE), "wb") as module:
+        module.write(os.fsencode(task.source))
+    return program_dir
 
 
 def _become(task: _Task) -> None:
@@ -330,7 +330,14 @@ def _become(task: _Task) -> None:
     for name, stream in zip(_STD, streams, strict=True):
         setattr(sys, name, stream)
         setattr(sys, f"__{name}__", stream)
-    module_path = os.path.join(task.program_dir, MODULE_FILE)
+    try:
+        program_dir = _write_program(task)
+    except OSError as exc:
+        # `sh -e` stops where mktemp or printf failed, with status 1.
+        print(f"mktemp: failed to create a directory in {task.tmp}: {exc}", file=sys.stderr)
+        sys.stderr.flush()
+        os._exit(1)
+    module_path = os.path.join(program_dir, MODULE_FILE)
     args = ["--component_module_path", module_path, *task.args]
     sys.argv = ["-m", *args]
     sys.orig_argv = [sys.executable, "-m", EXECUTOR_MODULE, *args]
@@ -382,6 +389,7 @@ def _run(task: _Task) -> NoReturn:
     interrupted = False
     try:
         # What `python -m` calls; the traceback of a failing task then starts where it would.
+        _lookup_executor_once()
         runpy._run_module_as_main(EXECUTOR_MODULE)  # type: ignore[attr-defined]
         code = 0
     except SystemExit as exc:
@@ -398,6 +406,23 @@ def _run(task: _Task) -> NoReturn:
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         os.kill(os.getpid(), signal.SIGINT)
     os._exit(code)
+
+
+def _lookup_executor_once() -> None:
+    """Make runpy's next lookup of kfp's executor module return what the zygote looked up.
+
+    `python -m` finds the module and reads its code from disk; the zygote did that once
+    (`_EXECUTOR`), which spares each task about 0.4 ms. runpy is restored at its first call.
+    """
+    original = runpy._get_module_details  # type: ignore[attr-defined]
+
+    def lookup(name: str, error: type[Exception] = ImportError) -> Any:
+        runpy._get_module_details = original  # type: ignore[attr-defined]
+        if name == EXECUTOR_MODULE and _EXECUTOR is not None:
+            return _EXECUTOR
+        return original(name, error)
+
+    runpy._get_module_details = lookup  # type: ignore[attr-defined]
 
 
 def _exit_status(code: object) -> int:
@@ -496,6 +521,10 @@ def main() -> None:
     import locale  # noqa: F401 - imported by every task's first text-mode open()
 
     import kfp
+
+    global _EXECUTOR
+    # Before the module is imported below, or runpy warns that it is already there.
+    _EXECUTOR = runpy._get_module_details(EXECUTOR_MODULE)  # type: ignore[attr-defined]
     import kfp.dsl.executor_main  # noqa: F401
 
     _warm_up()

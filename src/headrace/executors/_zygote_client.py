@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import itertools
 import logging
 import signal
 import socket
@@ -30,28 +29,32 @@ class ZygoteError(HeadraceError):
 
 
 class Child:
-    """One forked task as the zygote reported it."""
+    """One forked task: its pid, and its wait status once the zygote reaped it."""
 
-    def __init__(self, request_id: int) -> None:
-        self.request_id = request_id
-        self.pid = 0
-        self.error: str | None = None
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
         self.status: int | None = None
         """The wait status; None if the zygote died before reporting it."""
-        self.started = threading.Event()
         self.exited = threading.Event()
 
 
 class Zygote:
-    """A `python _zygote.py` process for one interpreter and one startup environment."""
+    """A `python _zygote.py` process for one interpreter and one startup environment.
+
+    The zygote keeps forked spares ready and passes each one's socket here; a task starts by
+    being sent to a spare, with no round trip through the zygote.
+    """
 
     def __init__(self, python: str, env: dict[str, str]) -> None:
         self.python = python
         self.last_used = time.monotonic()
         self._lock = threading.Lock()
+        self._spare_arrived = threading.Condition(self._lock)
         self._send_lock = threading.Lock()
         self._children: dict[int, Child] = {}
-        self._ids = itertools.count(1)
+        """pid -> each child handed a task and not yet reported reaped."""
+        self._spares: list[tuple[int, socket.socket]] = []
+        self._want_errors: list[str] = []
         self._uses = 0
         self._dead = False
         self._closing = False
@@ -97,37 +100,68 @@ class Zygote:
             self._uses -= 1
 
     def fork(self, request: dict[str, Any], pipes: Sequence[int]) -> Child:
-        """Fork a child that runs the request with pipes as its stdout and stderr."""
-        child = Child(next(self._ids))
+        """Hand the request to a spare child, with pipes as its stdout and stderr."""
+        while True:
+            pid, sock = self._take_spare()
+            child = Child(pid)
+            with self._lock:
+                self._children[pid] = child
+            try:
+                _zygote.send_message(sock, request, pipes)
+            except OSError:
+                # The spare died before its task arrived (the zygote reports and reaps it).
+                self._forget(child)
+                continue
+            finally:
+                sock.close()
+            # Not waited for: the zygote only learns to keep a spare for this slot. The task is
+            # the spare's now, so a zygote gone meanwhile is the reader's to report, not ours.
+            with contextlib.suppress(ZygoteError):
+                self._send({"op": "took", "pid": pid})
+            return child
+
+    def _take_spare(self) -> tuple[int, socket.socket]:
+        """A spare's pid and socket; asks the zygote for one if none is waiting."""
+        deadline = time.monotonic() + _FORK_ANSWER_SECONDS
         with self._lock:
-            if self._dead:
-                raise ZygoteError(f"the zygote for {self.python} has exited")
-            self._children[child.request_id] = child
+            asked = False
+            while not self._spares:
+                if self._dead:
+                    raise ZygoteError(f"the zygote for {self.python} has exited")
+                if self._want_errors:
+                    error = self._want_errors.pop(0)
+                    raise ZygoteError(f"the zygote for {self.python} could not fork: {error}")
+                if not asked:
+                    asked = True
+                    self._lock.release()
+                    try:
+                        self._send({"op": "want"})
+                    finally:
+                        self._lock.acquire()
+                    continue
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    self._process.kill()
+                    raise ZygoteError(
+                        f"the zygote for {self.python} did not answer in "
+                        f"{_FORK_ANSWER_SECONDS:.0f} s"
+                    )
+                self._spare_arrived.wait(left)
+            return self._spares.pop(0)
+
+    def _send(self, message: dict[str, Any]) -> None:
         try:
             with self._send_lock:
-                _zygote.send_message(
-                    self._sock, {"op": "fork", "id": child.request_id, **request}, pipes
-                )
+                _zygote.send_message(self._sock, message)
         except OSError as exc:
-            self._forget(child)
             raise ZygoteError(f"could not reach the zygote for {self.python}: {exc}") from exc
-        if not child.started.wait(_FORK_ANSWER_SECONDS):
-            self._forget(child)
-            self._process.kill()
-            raise ZygoteError(
-                f"the zygote for {self.python} did not answer in {_FORK_ANSWER_SECONDS:.0f} s"
-            )
-        if child.error is not None:
-            self._forget(child)
-            raise ZygoteError(f"the zygote for {self.python} could not fork: {child.error}")
-        return child
 
     def signal(self, child: Child, sig: signal.Signals) -> None:
         """Signal the child's process group, if the zygote has not reaped the child yet."""
         if child.exited.is_set() or not self.alive:
             return
-        with contextlib.suppress(OSError), self._send_lock:
-            _zygote.send_message(self._sock, {"op": "signal", "pid": child.pid, "signal": int(sig)})
+        with contextlib.suppress(ZygoteError):
+            self._send({"op": "signal", "pid": child.pid, "signal": int(sig)})
 
     def wait(self, child: Child) -> int | None:
         """Wait until the zygote reaped the child; its wait status, None if the zygote died."""
@@ -151,33 +185,38 @@ class Zygote:
 
     def _forget(self, child: Child) -> None:
         with self._lock:
-            self._children.pop(child.request_id, None)
+            if self._children.get(child.pid) is child:
+                del self._children[child.pid]
 
     def _read(self) -> None:
         try:
-            while (received := _zygote.receive_message(self._sock)) is not None:
-                self._dispatch(received[0])
+            while (received := _zygote.receive_message(self._sock, max_fds=1)) is not None:
+                self._dispatch(*received)
         except (OSError, ValueError) as exc:
             logger.warning("lost the zygote for %s: %s", self.python, exc)
         finally:
             self._died()
 
-    def _dispatch(self, message: dict[str, Any]) -> None:
+    def _dispatch(self, message: dict[str, Any], fds: list[int]) -> None:
+        spares = [socket.socket(fileno=fd) for fd in fds]
         with self._lock:
-            child = self._children.get(message.get("id", 0))
-            if child is not None and "status" in message:
-                del self._children[child.request_id]
-        if child is None:
-            return
-        if "pid" in message:
-            child.pid = message["pid"]
-            child.started.set()
-        elif "error" in message:
-            child.error = message["error"]
-            child.started.set()
-        elif "status" in message:
-            child.status = message["status"]
-            child.exited.set()
+            if "spare" in message and spares and not self._dead:
+                self._spares.append((message["spare"], spares.pop()))
+                self._spare_arrived.notify()
+            elif "want_error" in message:
+                self._want_errors.append(message["want_error"])
+                self._spare_arrived.notify()
+            elif "status" in message:
+                pid = message["pid"]
+                child = self._children.pop(pid, None)
+                # A spare that died waiting: drop it (its socket is closed below).
+                spares += [sock for p, sock in self._spares if p == pid]
+                self._spares = [(p, sock) for p, sock in self._spares if p != pid]
+                if child is not None:
+                    child.status = message["status"]
+                    child.exited.set()
+        for sock in spares:
+            sock.close()
 
     def _died(self) -> None:
         with self._lock:
@@ -185,6 +224,10 @@ class Zygote:
             closing = self._closing
             children = list(self._children.values())
             self._children.clear()
+            spares, self._spares = self._spares, []
+            self._spare_arrived.notify_all()
+        for _, sock in spares:
+            sock.close()
         try:
             code = self._process.wait(10)
         except subprocess.TimeoutExpired:
@@ -195,12 +238,8 @@ class Zygote:
                 "the zygote for %s exited with %s under running tasks", self.python, code
             )
         for child in children:
-            if child.started.is_set():
-                if not closing:
-                    # Orphaned when the zygote died: nobody else will end it. (A zygote told to
-                    # close has killed and reaped its children itself.)
-                    signal_group(child.pid, signal.SIGKILL)
-                child.exited.set()
-            else:
-                child.error = f"the zygote exited with status {code}"
-                child.started.set()
+            if not closing:
+                # Orphaned when the zygote died: nobody else will end it. (A zygote told to
+                # close has killed and reaped its children itself.)
+                signal_group(child.pid, signal.SIGKILL)
+            child.exited.set()

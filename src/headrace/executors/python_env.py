@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import hashlib
 import json
 import os
@@ -54,7 +55,20 @@ def parse_lightweight(argv: Sequence[str]) -> LightweightCommand | None:
         return LightweightCommand(argv=args, packages=(), index_urls=())
     if len(args) < 6 or args[:2] != ["sh", "-c"] or not _is_executor_program(args[3:]):
         return None
-    match = _INSTALL_SCRIPT.fullmatch(args[2])
+    installs = _pip_installs(args[2])
+    if installs is None:
+        return None
+    packages, index_urls = installs
+    return LightweightCommand(argv=args[3:], packages=packages, index_urls=index_urls)
+
+
+@functools.lru_cache(maxsize=256)
+def _pip_installs(script: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """The packages and index URLs of kfp's install script; None if it is not one.
+
+    Cached: every attempt of a component has the same script, and shlex costs about 0.4 ms.
+    """
+    match = _INSTALL_SCRIPT.fullmatch(script)
     if match is None:
         return None
     try:
@@ -68,11 +82,7 @@ def parse_lightweight(argv: Sequence[str]) -> LightweightCommand | None:
             if segment[i : i + 2] == ["pip", "install"]:
                 _read_pip_install(segment[i + 2 :], packages, index_urls)
                 break
-    return LightweightCommand(
-        argv=args[3:],
-        packages=tuple(dict.fromkeys(packages)),
-        index_urls=tuple(dict.fromkeys(index_urls)),
-    )
+    return tuple(dict.fromkeys(packages)), tuple(dict.fromkeys(index_urls))
 
 
 def _is_executor_program(args: list[str]) -> bool:

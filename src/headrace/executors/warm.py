@@ -222,9 +222,8 @@ def _fork_request(launch: Launch) -> dict[str, Any] | None:
     env = dict(launch.env)
     if match.group("runtime"):
         env["_KFP_RUNTIME"] = "true"
-    return {
-        "source": argv[3],
-        "args": argv[4:],
-        "env": env,
-        "cwd": str(Path(launch.spec.workdir).absolute()),
-    }
+    cwd = str(Path(launch.spec.workdir).absolute())
+    tmp = os.path.join(cwd, env.get("TMPDIR") or "/tmp")
+    if not (os.path.isdir(tmp) and os.access(tmp, os.W_OK | os.X_OK)):
+        return None  # the shell's own `mktemp -d` fails, with its own message
+    return {"source": argv[3], "args": argv[4:], "env": env, "cwd": cwd}
