@@ -11,13 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from google.protobuf import json_format
-from kfp.pipeline_spec import pipeline_spec_pb2 as pb
 
 from headrace.engine._inputs import display_name, parameter_types
 from headrace.engine._nodes import ArtifactRef, Node
 from headrace.errors import PipelineSpecError
 from headrace.executors.base import AttemptHandle, AttemptOutcome, AttemptSpec, Transfer
 from headrace.spec.fingerprint import cache_fingerprint
+from headrace.spec.loader import LoadedPipeline
 from headrace.spec.placeholders import (
     PipelineContext,
     program_view,
@@ -58,7 +58,7 @@ class ContainerLauncher:
         self,
         store: Store,
         run: RunRecord,
-        spec: Any,
+        pipeline: LoadedPipeline,
         layout: RunLayout,
         write_task: Callable[[str, TaskUpdate], None],
         secrets: Mapping[str, Mapping[str, str]] | None = None,
@@ -67,10 +67,8 @@ class ContainerLauncher:
         self._secrets = secrets or {}
         self._write_task = write_task
         self._run = run
-        self._spec = spec
-        self._deploy = json_format.ParseDict(
-            json_format.MessageToDict(spec.deployment_spec), pb.PipelineDeploymentConfig()
-        )
+        self._spec = pipeline.spec
+        self._deploy = pipeline.deployment()
         self._layout = layout
         self._weights: dict[Node, int] = {}
 

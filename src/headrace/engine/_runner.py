@@ -24,7 +24,7 @@ from headrace.engine._retry import next_retry
 from headrace.engine._walker import DagWalker, now
 from headrace.errors import HeadraceError
 from headrace.executors.base import AttemptOutcome, Executor, ProcessIdentity
-from headrace.spec.loader import load_pipeline_dicts
+from headrace.spec.loader import load_stored_pipeline
 from headrace.states import AttemptState, RunState, TaskKind, TaskState
 from headrace.storage.layout import RunLayout, normalize_root
 from headrace.storage.settings import StorageSettings
@@ -74,7 +74,7 @@ class RunEngine(DagWalker):
     def execute(self, run_id: str) -> RunRecord:
         """Run to completion and return the final run record."""
         run = self._store.get_run(run_id)
-        loaded = load_pipeline_dicts(run.pipeline_spec, run.platform_spec, f"run {run.id}")
+        loaded = load_stored_pipeline(run.pipeline_spec, run.platform_spec, f"run {run.id}")
         self._run = run
         self._spec = loaded.spec
         pipeline_root = normalize_root(run.pipeline_root)
@@ -90,7 +90,7 @@ class RunEngine(DagWalker):
             run.namespace,
         )
         self._launcher = ContainerLauncher(
-            self._store, run, loaded.spec, layout, self._write_task, self._options.secrets
+            self._store, run, loaded, layout, self._write_task, self._options.secrets
         )
         self._tree = StoredTree(self._store.list_tasks(run.id))
         if self._tree.root() is not None:

@@ -10,9 +10,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from google.protobuf import json_format
-from kfp.pipeline_spec import pipeline_spec_pb2 as pb
-
 from headrace.engine import EngineListener, EngineOptions, RunEngine
 from headrace.errors import ConfigError, PipelineSpecError
 from headrace.executors import LocalExecutor, LogSink, PythonEnvCache, WarmExecutor
@@ -51,20 +48,19 @@ class RunRequest:
 
 def check_commands(pipeline: LoadedPipeline) -> None:
     """Fail before the run starts when a container's program is not on this machine."""
-    deploy = json_format.ParseDict(
-        json_format.MessageToDict(pipeline.spec.deployment_spec), pb.PipelineDeploymentConfig()
-    )
-    for label, executor in deploy.executors.items():
-        if executor.WhichOneof("spec") != "container":
+    executors = pipeline.spec_dict().get("deploymentSpec", {}).get("executors", {})
+    for label, executor in executors.items():
+        container = executor.get("container")
+        if container is None:
             continue
-        argv = [*executor.container.command, *executor.container.args]
+        argv = [*container.get("command", []), *container.get("args", [])]
         if not argv or "{{" in argv[0] or shutil.which(argv[0]):
             continue
         raise PipelineSpecError(
             f"{pipeline.source}: executor '{label}' runs '{argv[0]}', which is not on this "
             f"machine's PATH",
             f"Headrace runs containers as local processes (image "
-            f"'{executor.container.image}' is recorded, not pulled): install '{argv[0]}'",
+            f"'{container.get('image', '')}' is recorded, not pulled): install '{argv[0]}'",
         )
 
 

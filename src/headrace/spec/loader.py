@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
-from dataclasses import dataclass
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +28,8 @@ class LoadedPipeline:
     spec: pipeline_spec_pb2.PipelineSpec
     platform_spec: pipeline_spec_pb2.PlatformSpec | None
     source: str
+    _derived: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+    """What spec_dict, platform_dict and deployment computed, shared by copies of this one."""
 
     @property
     def name(self) -> str:
@@ -32,12 +37,33 @@ class LoadedPipeline:
         return str(self.spec.pipeline_info.name)
 
     def spec_dict(self) -> dict[str, Any]:
-        """The PipelineSpec as a camelCase dict, as the compiled YAML spells it."""
-        return _to_dict(self.spec)
+        """The PipelineSpec as a camelCase dict, as the compiled YAML spells it.
+
+        Converted once (protobuf's converter costs milliseconds per task in the spec) and
+        shared: callers must not change it.
+        """
+        if "spec" not in self._derived:
+            self._derived["spec"] = _to_dict(self.spec)
+        found: dict[str, Any] = self._derived["spec"]
+        return found
 
     def platform_dict(self) -> dict[str, Any] | None:
-        """The PlatformSpec as a camelCase dict, or None when the pipeline has none."""
-        return None if self.platform_spec is None else _to_dict(self.platform_spec)
+        """The PlatformSpec as a camelCase dict, or None when the pipeline has none (shared)."""
+        if "platform" not in self._derived:
+            platform = self.platform_spec
+            self._derived["platform"] = None if platform is None else _to_dict(platform)
+        found: dict[str, Any] | None = self._derived["platform"]
+        return found
+
+    def deployment(self) -> pipeline_spec_pb2.PipelineDeploymentConfig:
+        """The executors (`deploymentSpec`, a Struct in the IR) as their typed message (shared)."""
+        if "deployment" not in self._derived:
+            self._derived["deployment"] = json_format.ParseDict(
+                json_format.MessageToDict(self.spec.deployment_spec),
+                pipeline_spec_pb2.PipelineDeploymentConfig(),
+            )
+        found: pipeline_spec_pb2.PipelineDeploymentConfig = self._derived["deployment"]
+        return found
 
 
 def load_pipeline(path: Path, pipeline_name: str | None = None) -> LoadedPipeline:
@@ -95,6 +121,37 @@ def load_pipeline_dicts(
             ) from exc
     validate(message, source)
     return LoadedPipeline(spec=message, platform_spec=platform_message, source=source)
+
+
+def load_stored_pipeline(
+    spec: dict[str, Any], platform_spec: dict[str, Any] | None, source: str
+) -> LoadedPipeline:
+    """load_pipeline_dicts for a spec Headrace stored (a run's), parsed once per content.
+
+    Every run of a pipeline stores the same spec; parsing and validating it costs about 10 ms
+    for 30 tasks, hashing it under 1 ms. The parsed messages are shared: callers must not
+    change them.
+    """
+    text = json.dumps([spec, platform_spec], sort_keys=True, separators=(",", ":"))
+    key = hashlib.sha256(text.encode()).hexdigest()
+    with _STORED_LOCK:
+        known = _STORED.get(key)
+        if known is not None:
+            _STORED.move_to_end(key)
+    if known is None:
+        known = load_pipeline_dicts(spec, platform_spec, source)
+        with _STORED_LOCK:
+            _STORED[key] = known
+            while len(_STORED) > _STORED_KEPT:
+                _STORED.popitem(last=False)
+    loaded = LoadedPipeline(known.spec, known.platform_spec, source)
+    object.__setattr__(loaded, "_derived", known._derived)
+    return loaded
+
+
+_STORED: OrderedDict[str, LoadedPipeline] = OrderedDict()
+_STORED_LOCK = threading.Lock()
+_STORED_KEPT = 16
 
 
 def _to_dict(message: Any) -> dict[str, Any]:
