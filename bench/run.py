@@ -290,10 +290,11 @@ def engine_child(cfg: dict[str, Any]) -> dict[str, Any]:
     runs: list[dict[str, Any]] = []
     profile: dict[str, Any] | None = None
     attempts_started = 0
+    # One database for every run, as a server or worker has.
+    home = Path(tempfile.mkdtemp(dir=workdir, prefix="home-"))
+    store = Store.connect(f"sqlite:///{home / 'headrace.db'}")
     try:
         for i in range(cfg["warmup"] + cfg["runs"]):
-            home = Path(tempfile.mkdtemp(dir=workdir, prefix="home-"))
-            store = Store.connect(f"sqlite:///{home / 'headrace.db'}")
             profiler = None
             if phases is not None and i == cfg["warmup"]:
                 from pyinstrument import Profiler
@@ -337,9 +338,9 @@ def engine_child(cfg: dict[str, Any]) -> dict[str, Any]:
                 profiler.write_html(str(workdir / "w2-profile.html"))
                 if cfg.get("profile_text"):
                     Path(cfg["profile_text"]).write_text(profiler.output_text(show_all=False))
-            store.close()
     finally:
         executor.shutdown()
+        store.close()
     return {
         "runs": runs,
         # Every task process (and the warm zygote, its start included) has been reaped by now.
@@ -489,8 +490,8 @@ def build_report(
         "",
         f"Measured {datetime.now(UTC):%Y-%m-%d} on {machine()} by `make bench` (`bench/run.py`): "
         f"max-parallel {mp} (the CPU count); W1/W2 Headrace: median of {args.repeat} runs after "
-        f"one unmeasured warm-up run in the same engine process (so the warm pool's zygote is "
-        f"started, as in a server or worker); W3/W4: one cold run each (zygote start included); "
+        f"one unmeasured warm-up run in the same engine process and database (so the warm pool's "
+        f"zygote is started, as in a server or worker); W3/W4: one cold run each (zygote start included); "
         f"kfp.local: `SubprocessRunner(use_venv=False)`, median of {args.kfp_repeat} runs (W3's "
         "sample: one). Every "
         "task is a no-op lightweight Python component, so a task's time is orchestration cost. "

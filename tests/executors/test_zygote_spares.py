@@ -24,6 +24,22 @@ def parent_pid() -> int:
     return os.getppid()
 
 
+@dsl.component(base_image="python:3.11")
+def module_dir() -> str:
+    import os
+
+    return os.path.dirname(os.path.abspath(__file__))
+
+
+@dsl.component(base_image="python:3.11")
+def append_pid(path: str) -> int:
+    import os
+
+    with open(path, "a") as f:
+        f.write(f"{os.getpid()}\n")
+    return os.getpid()
+
+
 @pytest.fixture
 def warm(tmp_path: Path) -> Iterator[WarmExecutor]:
     executor = WarmExecutor(envs=PythonEnvCache(tmp_path / "envs"))
@@ -31,7 +47,9 @@ def warm(tmp_path: Path) -> Iterator[WarmExecutor]:
     executor.shutdown()
 
 
-def _spec(tmp_path: Path) -> AttemptSpec:
+def _spec(
+    tmp_path: Path, component: Any = parent_pid, kind: str = "NUMBER_INTEGER", **env: str
+) -> AttemptSpec:
     executor_input: dict[str, Any] = {
         "inputs": {"parameterValues": {}},
         "outputs": {
@@ -41,9 +59,10 @@ def _spec(tmp_path: Path) -> AttemptSpec:
     }
     return make_spec(
         tmp_path,
-        component_argv(parent_pid, executor_input),
+        component_argv(component, executor_input),
+        env=env,
         executor_input=executor_input,
-        output_parameter_types={"Output": "NUMBER_INTEGER"},
+        output_parameter_types={"Output": kind},
         image="python:3.11",
     )
 
@@ -94,3 +113,50 @@ def test_a_killed_spare_is_reaped_and_the_next_task_still_forks(
     wait_for(lambda: not any(Path(f"/proc/{pid}").exists() for pid in spares))
     assert _task_parent(warm, tmp_path / "2") == zygote
     assert warm.forks == 2
+
+
+def test_program_dirs_are_in_tmpdir_and_removed_after_each_task(
+    warm: WarmExecutor, tmp_path: Path
+) -> None:
+    tmpdir = tmp_path / "tmpdir"
+    tmpdir.mkdir()
+    seen = set()
+    for n in range(3):
+        outcome = run_to_end(
+            warm, _spec(tmp_path / str(n), module_dir, "STRING", TMPDIR=str(tmpdir))
+        )
+        assert outcome.succeeded, outcome.error
+        seen.add(outcome.output_parameters["Output"])
+    # As `mktemp -d` would: a new directory in $TMPDIR for each task.
+    assert len(seen) == 3 and all(Path(d).parent == tmpdir for d in seen)
+    assert warm.forks == 3
+    # Each task's directory goes once it is reaped; the spare waiting has its own, made ahead.
+    wait_for(lambda: not any(Path(d).exists() for d in seen))
+    warm.shutdown()
+    assert list(tmpdir.iterdir()) == []
+
+
+def test_each_task_runs_exactly_once(warm: WarmExecutor, tmp_path: Path) -> None:
+    ran = tmp_path / "ran.txt"
+    pids = []
+    for n in range(30):
+        executor_input: dict[str, Any] = {
+            "inputs": {"parameterValues": {"path": str(ran)}},
+            "outputs": {
+                "parameters": {"Output": {"outputFile": str(tmp_path / str(n) / "Output")}},
+                "outputFile": str(tmp_path / str(n) / "executor_output.json"),
+            },
+        }
+        spec = make_spec(
+            tmp_path / str(n),
+            component_argv(append_pid, executor_input),
+            executor_input=executor_input,
+            output_parameter_types={"Output": "NUMBER_INTEGER"},
+            image="python:3.11",
+        )
+        outcome = run_to_end(warm, spec)
+        assert outcome.succeeded, outcome.error
+        pids.append(outcome.output_parameters["Output"])
+    # A task handed to a spare twice (or to two spares) would write twice.
+    wait_for(lambda: len(ran.read_text().split()) >= 30)
+    assert sorted(int(p) for p in ran.read_text().split()) == sorted(pids)

@@ -93,15 +93,20 @@ class TaskLog:
         self.stderr_tail: deque[str] = deque(maxlen=20)
 
     def line(self, stream: str, raw: bytes) -> None:
-        text = raw.decode("utf-8", errors="replace").rstrip("\r")
+        self.lines(stream, [raw])
+
+    def lines(self, stream: str, raws: Sequence[bytes]) -> None:
+        """Lines that arrived together on one stream: written and flushed at once."""
+        texts = [raw.decode("utf-8", errors="replace").rstrip("\r") for raw in raws]
         with self._lock:
             if self._file.closed:
                 return
-            self._file.write(raw + b"\n")
+            self._file.write(b"".join(raw + b"\n" for raw in raws))
             self._file.flush()
             if stream == "stderr":
-                self.stderr_tail.append(text)
-        self._to_sink(stream, text)
+                self.stderr_tail.extend(texts)
+        for text in texts:
+            self._to_sink(stream, text)
 
     def notice(self, message: str) -> None:
         """A line from Headrace itself, not from the task."""
@@ -147,8 +152,8 @@ def pump_output(stdout: IO[bytes], stderr: IO[bytes], log: TaskLog) -> None:
                         log.line(stream, buffers[stream])
                     continue
                 *lines, buffers[stream] = (buffers[stream] + chunk).split(b"\n")
-                for raw in lines:
-                    log.line(stream, raw)
+                if lines:
+                    log.lines(stream, lines)
     finally:
         selector.close()
         stdout.close()

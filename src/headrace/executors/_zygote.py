@@ -21,6 +21,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import gc
+import importlib.util
 import io
 import json
 import os
@@ -56,12 +57,12 @@ _EXECUTOR: Any = None
 def send_message(sock: socket.socket, message: dict[str, Any], fds: Sequence[int] = ()) -> None:
     """Send one message; fds travel with its first bytes."""
     body = json.dumps(message).encode()
-    header = _HEADER.pack(len(body))
-    if fds:
-        socket.send_fds(sock, [header], list(fds))
-    else:
-        sock.sendall(header)
-    sock.sendall(body)
+    data = _HEADER.pack(len(body)) + body
+    sent = socket.send_fds(sock, [data], list(fds)) if fds else 0
+    if sent < len(data):
+        # Never an empty send: once a spare has read its whole task it closes its end, and a
+        # send then fails, which would make the sender hand the task to another spare too.
+        sock.sendall(data[sent:])
 
 
 def receive_message(
@@ -122,18 +123,17 @@ class _Task:
 class _Server:
     """The zygote's loop: fork spares for Headrace, signal on request, reap and report exits.
 
-    Each spare's socket goes to Headrace, which hands a task to the spare directly; it tells the
-    zygote which spare it took, so the zygote can keep a spare for each free slot.
+    Each spare's socket goes to Headrace, which hands a task to the spare directly. The zygote
+    forks one spare at start, one in place of each child it reaps (forked while Headrace records
+    a task's end, rather than beside a running task) and one whenever Headrace asks, which it
+    does only when it has no spare and none is coming: so the zygote keeps a child for each
+    slot that has been used at once.
     """
 
     def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
-        self.spares: dict[int, str | None] = {}
-        """pid -> program directory of each spare Headrace has not handed a task yet."""
-        self.running: dict[int, str | None] = {}
-        """pid -> program directory of each child running a task, until it is reaped."""
-        self.peak = 1
-        """The most tasks that have run at once: the slots to keep spares for."""
+        self.children: dict[int, str | None] = {}
+        """pid -> program directory of each child (spare or running a task) not yet reaped."""
         self.tmp = _program_tmp("/", os.environ.get("TMPDIR"))
         self.wake_r, self.wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
         signal.set_wakeup_fd(self.wake_w, warn_on_full_buffer=False)
@@ -153,55 +153,27 @@ class _Server:
 
     def _serve(self) -> _Task | None:
         send_message(self.sock, {"ready": os.getpid()})
+        # Each child forked below returns from here, in the child, as the task it was handed.
+        if (task := self._fork_promised()) is not None:
+            return task
         while True:
-            # Between requests: a spare child returns from here as the task it was handed.
-            task = self._top_up()
-            if task is not None:
-                return task
             for key, _ in self.selector.select():
                 if key.fd == self.wake_r:
                     while _drain(self.wake_r):
                         pass
-                    self._reap()
+                    if (task := self._reap()) is not None:
+                        return task
                     continue
                 received = receive_message(self.sock)
                 if received is None:
                     self._stop()
                     return None
                 message = received[0]
-                pid = message.get("pid")
-                if message["op"] == "took" and pid in self.spares:
-                    self.running[pid] = self.spares.pop(pid)
-                    self.peak = max(self.peak, len(self.running))
-                elif message["op"] == "want":
-                    task = self._want()
-                    if task is not None:
+                if message["op"] == "want":
+                    if (task := self._fork_promised()) is not None:
                         return task
-                elif message["op"] == "signal" and (pid in self.running or pid in self.spares):
-                    _signal_group(pid, signal.Signals(message["signal"]))
-
-    def _want(self) -> _Task | None:
-        """Fork a spare that Headrace is waiting for, or tell it why none can be forked."""
-        try:
-            return self._fork_spare()
-        except OSError as exc:
-            send_message(self.sock, {"want_error": str(exc)})
-            return None
-
-    def _top_up(self) -> _Task | None:
-        """Fork spares for the slots that running tasks leave free; the task in a spare.
-
-        The slots are as many as tasks have run at once. A spare is forked when a task has
-        ended, while Headrace records its end, rather than beside a running task.
-        """
-        while len(self.spares) < self.peak - len(self.running):
-            try:
-                task = self._fork_spare()
-            except OSError:
-                return None  # out of processes or memory: Headrace asks when it needs one
-            if task is not None:
-                return task
-        return None
+                elif message["op"] == "signal" and message["pid"] in self.children:
+                    _signal_group(message["pid"], signal.Signals(message["signal"]))
 
     def _fork_spare(self) -> _Task | None:
         """Fork a spare and give its socket to Headrace; in the spare, wait for its task."""
@@ -222,7 +194,7 @@ class _Server:
             raise
         if pid != 0:
             theirs.close()
-            self.spares[pid] = program_dir
+            self.children[pid] = program_dir
             try:
                 send_message(self.sock, {"spare": pid}, [ours.fileno()])
             finally:
@@ -253,27 +225,39 @@ class _Server:
             task["cwd"],
         )
 
-    def _reap(self) -> None:
-        for pid in [*self.spares, *self.running]:
+    def _reap(self) -> _Task | None:
+        """Reap and report the children that exited, forking one in place of each."""
+        for pid in list(self.children):
             if os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None:
                 continue
             # The group id stays ours until the leader is reaped: kill what it left behind first.
             _signal_group(pid, signal.SIGKILL)
             _, status = os.waitpid(pid, 0)
-            program_dir = self.spares.pop(pid, None) or self.running.pop(pid, None)
-            # Headrace hears first; the directory goes while it records the end.
+            program_dir = self.children.pop(pid)
+            # Headrace hears first; the rest happens while it records the end.
             send_message(self.sock, {"pid": pid, "status": status})
             if program_dir is not None:
-                shutil.rmtree(program_dir, ignore_errors=True)
+                _remove_program_dir(program_dir)
+            if (task := self._fork_promised()) is not None:
+                return task
+        return None
+
+    def _fork_promised(self) -> _Task | None:
+        """Fork a spare Headrace counts on (at start, per reaped child, per `want`), or say
+        why there is none, so that it never waits for one that is not coming."""
+        try:
+            return self._fork_spare()
+        except OSError as exc:
+            send_message(self.sock, {"fork_error": str(exc)})
+            return None
 
     def _stop(self) -> None:
-        for pid, program_dir in [*self.spares.items(), *self.running.items()]:
+        for pid, program_dir in self.children.items():
             _signal_group(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
             if program_dir is not None:
-                shutil.rmtree(program_dir, ignore_errors=True)
-        self.spares.clear()
-        self.running.clear()
+                _remove_program_dir(program_dir)
+        self.children.clear()
 
     def _leave(self) -> None:
         """In a forked child: drop everything that belongs to the zygote."""
@@ -283,13 +267,26 @@ class _Server:
         self.sock.close()
         os.close(self.wake_r)
         os.close(self.wake_w)
-        self.spares.clear()
-        self.running.clear()
+        self.children.clear()
 
 
 def _program_tmp(cwd: str, tmpdir: str | None) -> str:
     """The directory `mktemp -d` uses, from a shell in cwd: $TMPDIR or /tmp."""
     return os.path.normpath(os.path.join(cwd, tmpdir or "/tmp"))
+
+
+def _remove_program_dir(path: str) -> None:
+    """Remove a program directory: its module and the bytecode its import wrote, else all."""
+    module = os.path.join(path, MODULE_FILE)
+    cache = os.path.join(path, "__pycache__")
+    try:
+        os.unlink(module)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(importlib.util.cache_from_source(module))
+            os.rmdir(cache)
+        os.rmdir(path)
+    except OSError:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def _write_program(task: _Task) -> str:

@@ -54,7 +54,9 @@ class Zygote:
         self._children: dict[int, Child] = {}
         """pid -> each child handed a task and not yet reported reaped."""
         self._spares: list[tuple[int, socket.socket]] = []
-        self._want_errors: list[str] = []
+        self._coming = 1
+        """Spares the zygote will send: one at its start, one per child it reaps, one per want."""
+        self._fork_errors: list[str] = []
         self._uses = 0
         self._dead = False
         self._closing = False
@@ -114,25 +116,23 @@ class Zygote:
                 continue
             finally:
                 sock.close()
-            # Not waited for: the zygote only learns to keep a spare for this slot. The task is
-            # the spare's now, so a zygote gone meanwhile is the reader's to report, not ours.
-            with contextlib.suppress(ZygoteError):
-                self._send({"op": "took", "pid": pid})
             return child
 
     def _take_spare(self) -> tuple[int, socket.socket]:
-        """A spare's pid and socket; asks the zygote for one if none is waiting."""
+        """A spare's pid and socket: one waiting, else one coming, else one asked for."""
         deadline = time.monotonic() + _FORK_ANSWER_SECONDS
         with self._lock:
             asked = False
             while not self._spares:
                 if self._dead:
                     raise ZygoteError(f"the zygote for {self.python} has exited")
-                if self._want_errors:
-                    error = self._want_errors.pop(0)
-                    raise ZygoteError(f"the zygote for {self.python} could not fork: {error}")
-                if not asked:
+                if self._coming == 0:
+                    if asked and self._fork_errors:
+                        error = self._fork_errors.pop(0)
+                        raise ZygoteError(f"the zygote for {self.python} could not fork: {error}")
+                    # Asked only when none is coming: a spare more would wait idle for good.
                     asked = True
+                    self._coming += 1
                     self._lock.release()
                     try:
                         self._send({"op": "want"})
@@ -202,12 +202,16 @@ class Zygote:
         with self._lock:
             if "spare" in message and spares and not self._dead:
                 self._spares.append((message["spare"], spares.pop()))
+                self._coming = max(0, self._coming - 1)
+                self._fork_errors.clear()
                 self._spare_arrived.notify()
-            elif "want_error" in message:
-                self._want_errors.append(message["want_error"])
-                self._spare_arrived.notify()
+            elif "fork_error" in message:
+                self._coming = max(0, self._coming - 1)
+                self._fork_errors.append(message["fork_error"])
+                self._spare_arrived.notify_all()
             elif "status" in message:
                 pid = message["pid"]
+                self._coming += 1  # the zygote forks a spare in place of each child it reaps
                 child = self._children.pop(pid, None)
                 # A spare that died waiting: drop it (its socket is closed below).
                 spares += [sock for p, sock in self._spares if p == pid]
