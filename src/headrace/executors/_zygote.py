@@ -35,7 +35,7 @@ import sys
 import tempfile
 import threading
 import types
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn, TextIO
 
@@ -151,20 +151,21 @@ class _Server:
         self.selector.register(self.sock, selectors.EVENT_READ)
         self.selector.register(self.wake_r, selectors.EVENT_READ)
 
-    def serve(self) -> _Task | None:
+    def serve(self, after_first_spare: Callable[[], None]) -> _Task | None:
         """Serve until WarmExecutor hangs up (None), or return the task in a forked child."""
         try:
-            return self._serve()
+            return self._serve(after_first_spare)
         except ConnectionError:
             # Headrace has gone without hanging up: end its tasks, as a hang-up would.
             self._stop()
             return None
 
-    def _serve(self) -> _Task | None:
+    def _serve(self, after_first_spare: Callable[[], None]) -> _Task | None:
         send_message(self.sock, {"ready": os.getpid()})
         # Each child forked below returns from here, in the child, as the task it was handed.
         if (task := self._fork_promised()) is not None:
             return task
+        after_first_spare()
         while True:
             for key, _ in self.selector.select():
                 if key.fd == self.wake_r:
@@ -563,10 +564,15 @@ def main() -> None:
     _EXECUTOR = runpy._get_module_details(EXECUTOR_MODULE)  # type: ignore[attr-defined]
     import kfp.dsl.executor_main  # noqa: F401
 
-    _warm_up()
     # Imported objects never die: keep the collector from touching (and copying) their pages.
     gc.freeze()
-    task = _Server(sock).serve()
+
+    def warm_up() -> None:
+        # After the first spare is forked, so that the first task does not wait for it.
+        _warm_up()
+        gc.freeze()
+
+    task = _Server(sock).serve(warm_up)
     if task is not None:
         _run(task)
 
