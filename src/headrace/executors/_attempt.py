@@ -381,6 +381,6 @@ def _prepare_output_dirs(executor_input: dict[str, Any]) -> None:
         for artifact in (entry or {}).get("artifacts") or []:
             uri = str((artifact or {}).get("uri") or "")
             paths.append(uri.removeprefix("file://") if uri.startswith(("/", "file://")) else None)
-    for path in paths:
-        if path:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+    # Outputs usually share a directory: one mkdir per distinct parent.
+    for parent in dict.fromkeys(os.path.dirname(path) or "." for path in paths if path):
+        Path(parent).mkdir(parents=True, exist_ok=True)
