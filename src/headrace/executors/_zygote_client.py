@@ -204,7 +204,8 @@ class Zygote:
                 self._spares.append((message["spare"], spares.pop()))
                 self._coming = max(0, self._coming - 1)
                 self._fork_errors.clear()
-                self._spare_arrived.notify()
+                # All: a waiter that finds none left now may need to ask for one.
+                self._spare_arrived.notify_all()
             elif "fork_error" in message:
                 self._coming = max(0, self._coming - 1)
                 self._fork_errors.append(message["fork_error"])
