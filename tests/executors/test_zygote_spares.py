@@ -4,6 +4,7 @@
 
 import os
 import signal
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from kfp import dsl
 from headrace.executors import PythonEnvCache, WarmExecutor
 from headrace.executors.base import AttemptSpec
 
-from .attempts import component_argv, gone, make_spec, run_to_end, wait_for
+from .attempts import Recorder, component_argv, gone, make_spec, run_to_end, wait_for
 
 
 @dsl.component(base_image="python:3.11")
@@ -38,6 +39,15 @@ def append_pid(path: str) -> int:
     with open(path, "a") as f:
         f.write(f"{os.getpid()}\n")
     return os.getpid()
+
+
+@dsl.component(base_image="python:3.11")
+def exit_after(seconds: float, code: int):
+    import sys
+    import time
+
+    time.sleep(seconds)
+    sys.exit(code)
 
 
 @pytest.fixture
@@ -160,3 +170,29 @@ def test_each_task_runs_exactly_once(warm: WarmExecutor, tmp_path: Path) -> None
     # A task handed to a spare twice (or to two spares) would write twice.
     wait_for(lambda: len(ran.read_text().split()) >= 30)
     assert sorted(int(p) for p in ran.read_text().split()) == sorted(pids)
+
+
+def test_only_the_task_itself_can_announce_its_exit_code(
+    warm: WarmExecutor, tmp_path: Path
+) -> None:
+    # A task announces its exit code as its last act; the kernel says which pid sent it, so a
+    # datagram from any other process (here: this one) cannot end a task early or change its code.
+    executor_input: dict[str, Any] = {
+        "inputs": {"parameterValues": {"seconds": 1.0, "code": 3}},
+        "outputs": {"outputFile": str(tmp_path / "out" / "executor_output.json")},
+    }
+    spec = make_spec(
+        tmp_path,
+        component_argv(exit_after, executor_input),
+        executor_input=executor_input,
+        image="python:3.11",
+    )
+    recorder = Recorder()
+    warm.start(spec, recorder)
+    wait_for(lambda: warm.forks == 1)
+    [zygote] = warm._zygotes.values()
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as fake:
+        for _ in range(3):
+            fake.sendto(b'{"exit": 0}', zygote._announce_address)
+    outcome = recorder.wait(30)
+    assert outcome.exit_code == 3
