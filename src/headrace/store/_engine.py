@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.pool import StaticPool
 
 from headrace.errors import ConfigError
@@ -102,4 +102,11 @@ def _enable_wal(cursor: Any) -> None:
 
 def _sqlite_on_begin(connection: Any) -> None:
     mode = connection.get_execution_options().get(SQLITE_BEGIN_OPTION, "DEFERRED")
-    connection.exec_driver_sql(f"BEGIN {mode}")
+    # On the driver's cursor: through `exec_driver_sql` this BEGIN cost as much as a commit.
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(f"BEGIN {mode}")
+    except sqlite3.Error as exc:
+        raise DBAPIError.instance(f"BEGIN {mode}", (), exc, sqlite3.Error) from exc
+    finally:
+        cursor.close()

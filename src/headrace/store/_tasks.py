@@ -13,21 +13,31 @@ from headrace.errors import NotFoundError
 from headrace.states import AttemptState
 from headrace.store import _common, _convert
 from headrace.store._common import StoreBase, require, update_one
+from headrace.store._direct import DirectStatement
 from headrace.store._schema import AttemptRow, TaskRow
 from headrace.store.records import AttemptRecord, NewTask, TaskRecord, TaskUpdate
 
 _ATTEMPTS = cast(Table, AttemptRow.__table__)
 _TASKS = cast(Table, TaskRow.__table__)
-# The engine's statements, built once: SQLAlchemy builds, and derives a cache key from, each
-# new statement object, half the cost of a one-row write. Values travel as parameters.
-_INSERT_TASKS = insert(_TASKS)
-_INSERT_ATTEMPT = insert(_ATTEMPTS)
-_FINISH_ATTEMPT = (
+
+
+def _insert_all(table: Table, but: tuple[str, ...]) -> Any:
+    """An INSERT of every column not named in `but`, each value a parameter of its name."""
+    return insert(table).values({c.name: bindparam(c.name) for c in table.c if c.name not in but})
+
+
+# The engine writes these for every task and attempt: see _direct for why they skip
+# SQLAlchemy's execution path. Values travel as parameters.
+_INSERT_TASKS = DirectStatement(_insert_all(_TASKS, but=("seq",)))
+_INSERT_ATTEMPT = DirectStatement(
+    _insert_all(_ATTEMPTS, but=("process_host", "process_id", "process_group", "process_start"))
+)
+_FINISH_ATTEMPT = DirectStatement(
     update(_ATTEMPTS)
     .where(_ATTEMPTS.c.id == bindparam("_id"))
     .values({k: bindparam(k) for k in ("state", "exit_code", "error", "finished_at")})
 )
-_UPDATE_TASKS: dict[tuple[str, ...], Any] = {}
+_UPDATE_TASKS: dict[tuple[str, ...], DirectStatement] = {}
 """One UPDATE statement per set of task columns that changes together."""
 
 
@@ -44,7 +54,7 @@ class TasksMixin(StoreBase):
             # Core, not the ORM's bulk insert (which costs twice as much per row): the engine
             # records every task, loop iterations by the thousand.
             with self._writing() as s:
-                s.connection().execute(_INSERT_TASKS, values)
+                _INSERT_TASKS.execute(s, values)
         return [_convert.new_task_record(v) for v in values]
 
     def update_task(self, task_id: str, update_: TaskUpdate) -> None:
@@ -66,7 +76,7 @@ class TasksMixin(StoreBase):
                 groups[tuple(sorted(values))].append({"_id": task_id, **values})
         with self._writing() as s:
             for keys, rows in groups.items():
-                s.connection().execute(_update_tasks_statement(keys), rows)
+                _update_tasks_statement(keys).execute(s, rows)
 
     def get_task(self, task_id: str) -> TaskRecord:
         with self._read.begin() as s:
@@ -108,9 +118,8 @@ class TasksMixin(StoreBase):
             "started_at": _common.now(),
             "finished_at": None,
         }
-        # Core statements, not the ORM's unit of work: the engine writes two per task attempt.
         with self._writing() as s:
-            s.connection().execute(_INSERT_ATTEMPT, values)
+            _INSERT_ATTEMPT.execute(s, [values])
         return AttemptRecord(**{**values, "state": AttemptState.RUNNING})
 
     def finish_attempt(
@@ -125,7 +134,7 @@ class TasksMixin(StoreBase):
             "finished_at": _common.now(),
         }
         with self._writing() as s:
-            if s.connection().execute(_FINISH_ATTEMPT, values).rowcount == 0:
+            if _FINISH_ATTEMPT.execute(s, [values]) == 0:
                 raise NotFoundError(f"attempt {attempt_id!r} not found")
 
     def list_attempts(
@@ -144,10 +153,10 @@ class TasksMixin(StoreBase):
             return [_convert.attempt_record(row) for row in rows]
 
 
-def _update_tasks_statement(keys: tuple[str, ...]) -> Any:
+def _update_tasks_statement(keys: tuple[str, ...]) -> DirectStatement:
     stmt = _UPDATE_TASKS.get(keys)
     if stmt is None:
-        stmt = (
+        stmt = DirectStatement(
             update(_TASKS)
             .where(_TASKS.c.id == bindparam("_id"))
             .values({k: bindparam(k) for k in keys})
