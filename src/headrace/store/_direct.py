@@ -10,7 +10,6 @@ caller's transaction. Errors come back as SQLAlchemy's, as from `Connection.exec
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -41,11 +40,13 @@ class DirectStatement:
 
     def __init__(self, statement: ClauseElement) -> None:
         self._statement = statement
-        # Keyed like SQLAlchemy's own statement cache: one compilation per engine's dialect.
-        self._compiled: weakref.WeakKeyDictionary[Dialect, _Compiled] = weakref.WeakKeyDictionary()
+        self._compiled: dict[tuple[Any, ...], _Compiled] = {}
 
     def _compile(self, dialect: Dialect) -> _Compiled:
-        compiled = self._compiled.get(dialect)
+        # By what shapes the SQL of a plain INSERT or UPDATE, not by engine (SQLAlchemy's own
+        # cache is per engine): a Store opened per run would compile them again each time.
+        key = (type(dialect), dialect.paramstyle, dialect.server_version_info)
+        compiled = self._compiled.get(key)
         if compiled is None:
             c: Any = self._statement.compile(dialect=dialect)
             names = tuple(c.positiontup if c.positional else c.binds)
@@ -54,7 +55,7 @@ class DirectStatement:
             )
             compiled = _Compiled(c.string, names, bool(c.positional), processors)
             # Racing threads may both compile it: either result does.
-            self._compiled[dialect] = compiled
+            self._compiled[key] = compiled
         return compiled
 
     def execute(self, session: Session, rows: Sequence[Mapping[str, Any]]) -> int:
