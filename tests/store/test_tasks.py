@@ -253,3 +253,21 @@ def test_a_batch_commits_its_task_and_attempt_writes_together(
     assert finished.state is AttemptState.SUCCEEDED
     stored = store.get_task(task.id)
     assert (stored.state, stored.outputs) == (TaskState.SUCCEEDED, {"y": [1]})
+
+
+def test_batches_that_keep_their_connection_commit_each_and_survive_a_failed_one(
+    store: Store, make_run: RunFactory
+) -> None:
+    run = make_run()
+    task = store.create_task(_task(run.id, "t"))
+    with store.keep_connection():
+        with store.batch():
+            store.update_tasks([(task.id, TaskUpdate(state=TaskState.RUNNING))])
+        assert store.get_task(task.id).state is TaskState.RUNNING  # read on another connection
+        with pytest.raises(IntegrityError), store.batch():
+            store.update_tasks([(task.id, TaskUpdate(state=TaskState.FAILED))])
+            store.create_task(_task(run.id, "t"))  # the same path again
+        assert store.get_task(task.id).state is TaskState.RUNNING
+        with store.batch():
+            store.update_tasks([(task.id, TaskUpdate(state=TaskState.SUCCEEDED))])
+    assert store.get_task(task.id).state is TaskState.SUCCEEDED

@@ -101,7 +101,8 @@ class RunEngine(DagWalker):
             if run.state is RunState.CANCELING:
                 self._begin_cancel()
             self._flush_task_writes()
-        self._loop(root)
+        with self._store.keep_connection():
+            self._loop(root)
         if self._interrupted:
             log.info("run %s interrupted; it stays %s for another worker", run.id, run.state)
             return self._store.get_run(run.id)
