@@ -71,9 +71,10 @@ class ContainerLauncher:
             json_format.MessageToDict(spec.deployment_spec), pb.PipelineDeploymentConfig()
         )
         self._layout = layout
+        self._created = _iso(run.created_at)
         self._resources: dict[Node, Resources] = {}
         # What does not change from one task of a component to the next, read once.
-        self._containers: dict[str, dict[str, Any]] = {}
+        self._resource_specs: dict[str, dict[str, Any]] = {}
         self._placements: dict[str, Placement] = {}
         self._output_types: dict[str, dict[str, str]] = {}
 
@@ -83,12 +84,16 @@ class ContainerLauncher:
     def _executor_spec(self, node: Node) -> Any:
         return self._deploy.executors[self._component(node).executor_label]
 
-    def _container(self, label: str) -> dict[str, Any]:
-        """A container executor's spec as a dict, the form resources are read from."""
-        if label not in self._containers:
+    def _resource_spec(self, label: str) -> dict[str, Any]:
+        """The part of a container executor's spec that `parse_resources` reads, as a dict."""
+        if label not in self._resource_specs:
             container = self._deploy.executors[label].container
-            self._containers[label] = json_format.MessageToDict(container)
-        return self._containers[label]
+            self._resource_specs[label] = (
+                {"resources": json_format.MessageToDict(container.resources)}
+                if container.HasField("resources")
+                else {}
+            )
+        return self._resource_specs[label]
 
     def _placement(self, label: str) -> Placement:
         if label not in self._placements:
@@ -106,7 +111,7 @@ class ContainerLauncher:
         """A task's resources (its inputs may set them), read once for all its attempts."""
         if node not in self._resources:
             label = self._component(node).executor_label
-            self._resources[node] = parse_resources(self._container(label), node.params)
+            self._resources[node] = parse_resources(self._resource_spec(label), node.params)
         return self._resources[node]
 
     def executor_kind(self, label: str) -> TaskKind:
@@ -207,7 +212,7 @@ class ContainerLauncher:
         }
 
     def _context(self, node: Node, staged: dict[str, str] | None = None) -> PipelineContext:
-        created = _iso(self._run.created_at)
+        created = self._created
         return PipelineContext(
             job_name=self._run.display_name,
             job_resource_name=self._run.id,
