@@ -67,8 +67,10 @@ class ContainerLauncher:
         self._write_task = write_task
         self._run = run
         self._spec = spec
+        # From the run's stored dict: the same document as `spec.deployment_spec`, without
+        # turning that Struct back into a dict first.
         self._deploy = json_format.ParseDict(
-            json_format.MessageToDict(spec.deployment_spec), pb.PipelineDeploymentConfig()
+            run.pipeline_spec.get("deploymentSpec") or {}, pb.PipelineDeploymentConfig()
         )
         self._layout = layout
         self._created = _iso(run.created_at)
@@ -250,7 +252,7 @@ class ContainerLauncher:
         attempt_dir = self._layout.attempt_dir(node.task_id, attempt)
         executor_input = self._executor_input(node, str(attempt_dir))
         downloads, uploads = _transfers(
-            executor_input, self._layout.mount_root(node.task_id, attempt)
+            executor_input, lambda: self._layout.mount_root(node.task_id, attempt)
         )
         staged = {t.uri: str(t.local) for t in (*downloads, *uploads)}
         ctx = self._context(node, staged)
@@ -360,9 +362,13 @@ class ContainerLauncher:
 
 
 def _transfers(
-    executor_input: dict[str, Any], mount_root: Path
+    executor_input: dict[str, Any], mount_root: Callable[[], Path]
 ) -> tuple[tuple[Transfer, ...], tuple[Transfer, ...]]:
-    """The object-store artifacts an attempt stages (inputs) and uploads (outputs)."""
+    """The object-store artifacts an attempt stages (inputs) and uploads (outputs).
+
+    `mount_root` is asked for only when there are some: most tasks have none, and the path
+    costs as much as the rest of this.
+    """
     found: list[tuple[Transfer, ...]] = []
     for direction in ("inputs", "outputs"):
         transfers: dict[str, Transfer] = {}
@@ -370,7 +376,7 @@ def _transfers(
             for artifact in (entry or {}).get("artifacts") or []:
                 uri = str(artifact.get("uri") or "")
                 if is_remote(uri) and uri not in transfers:
-                    transfers[uri] = Transfer(uri, staged_path(uri, mount_root))
+                    transfers[uri] = Transfer(uri, staged_path(uri, mount_root()))
         found.append(tuple(transfers.values()))
     return found[0], found[1]
 
