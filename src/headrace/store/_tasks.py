@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 
 from headrace.errors import NotFoundError
 from headrace.states import AttemptState
@@ -37,8 +36,32 @@ _FINISH_ATTEMPT = DirectStatement(
     .where(_ATTEMPTS.c.id == bindparam("_id"))
     .values({k: bindparam(k) for k in ("state", "exit_code", "error", "finished_at")})
 )
-_UPDATE_TASKS: dict[tuple[str, ...], DirectStatement] = {}
-"""One UPDATE statement per set of task columns that changes together."""
+_UPDATE_TASK_FIELDS = (
+    "state",
+    "inputs",
+    "outputs",
+    "error",
+    "cache_fingerprint",
+    "cached_from_task_id",
+    "image",
+    "command",
+    "attempt_count",
+    "iteration_count",
+    "started_at",
+    "finished_at",
+)
+# One statement for any mix of changed fields, so that a turn's task updates are one
+# executemany: a field given as NULL (None, "leave as it is") keeps the stored value.
+_UPDATE_TASKS = DirectStatement(
+    update(_TASKS)
+    .where(_TASKS.c.id == bindparam("_id"))
+    .values(
+        {
+            k: func.coalesce(bindparam(k, type_=_TASKS.c[k].type), _TASKS.c[k])
+            for k in _UPDATE_TASK_FIELDS
+        }
+    )
+)
 
 
 class TasksMixin(StoreBase):
@@ -68,15 +91,11 @@ class TasksMixin(StoreBase):
                 require(s, TaskRow.id, task_id, "task")
 
     def update_tasks(self, updates: Sequence[tuple[str, TaskUpdate]]) -> None:
-        """Apply many task updates in one transaction, one statement per set of fields."""
-        groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
-        for task_id, update_ in updates:
-            values = {k: v for k, v in _update_values(update_).items() if v is not None}
-            if values:
-                groups[tuple(sorted(values))].append({"_id": task_id, **values})
-        with self._writing() as s:
-            for keys, rows in groups.items():
-                _update_tasks_statement(keys).execute(s, rows)
+        """Apply many task updates in one transaction and one statement."""
+        rows = [{"_id": task_id, **_update_values(update_)} for task_id, update_ in updates]
+        if rows:
+            with self._writing() as s:
+                _UPDATE_TASKS.execute(s, rows)
 
     def get_task(self, task_id: str) -> TaskRecord:
         with self._read.begin() as s:
@@ -151,19 +170,6 @@ class TasksMixin(StoreBase):
         with self._read.begin() as s:
             rows = s.scalars(stmt.order_by(TaskRow.seq, AttemptRow.number))
             return [_convert.attempt_record(row) for row in rows]
-
-
-def _update_tasks_statement(keys: tuple[str, ...]) -> DirectStatement:
-    stmt = _UPDATE_TASKS.get(keys)
-    if stmt is None:
-        stmt = DirectStatement(
-            update(_TASKS)
-            .where(_TASKS.c.id == bindparam("_id"))
-            .values({k: bindparam(k) for k in keys})
-        )
-        # Racing threads may both build it: either statement does.
-        _UPDATE_TASKS[keys] = stmt
-    return stmt
 
 
 def _task_values(new: NewTask, now: datetime) -> dict[str, Any]:
