@@ -247,7 +247,11 @@ def _classify(stack: list[Any]) -> str:
             return "sql:_sqlite_on_begin"
         if "sqlalchemy" in path or "sqlite3" in path or path.endswith("/store/_direct.py"):
             issuer = next(
-                (fn for fn, p in reversed(names[:i]) if "/headrace/" in p and fn not in _HELPERS),
+                (
+                    fn
+                    for fn, p in reversed(names[:i])
+                    if "/headrace/" in p and fn not in _HELPERS and not p.endswith("/_direct.py")
+                ),
                 "?",
             )
             return f"sql:{issuer}"
