@@ -241,9 +241,17 @@ def _classify(stack: list[Any]) -> str:
         return "idle"
     for i in range(len(names) - 1, -1, -1):
         path = names[i][1]
-        if "sqlalchemy" in path or "sqlite3" in path:
+        # The engine's statements (store/_direct.py) and SQLite's BEGIN run on the driver's
+        # cursor, past SQLAlchemy.
+        if names[i][0] == "_sqlite_on_begin":
+            return "sql:_sqlite_on_begin"
+        if "sqlalchemy" in path or "sqlite3" in path or path.endswith("/store/_direct.py"):
             issuer = next(
-                (fn for fn, p in reversed(names[:i]) if "/headrace/" in p and fn not in _HELPERS),
+                (
+                    fn
+                    for fn, p in reversed(names[:i])
+                    if "/headrace/" in p and fn not in _HELPERS and not p.endswith("/_direct.py")
+                ),
                 "?",
             )
             return f"sql:{issuer}"

@@ -223,3 +223,51 @@ def test_a_running_attempts_process_is_recorded_and_listed_until_it_ends(
     assert by_id == {running.id: process, unreported.id: None, ended.id: None}
     store.finish_attempt(running.id, AttemptState.FAILED, None, "lost")
     assert store.running_attempt_processes(run.id) == {}
+
+
+def test_a_batch_that_fails_leaves_none_of_its_task_and_attempt_writes(
+    store: Store, make_run: RunFactory
+) -> None:
+    run = make_run()
+    task = store.create_task(_task(run.id, "t"))
+    with pytest.raises(IntegrityError), store.batch():
+        store.create_task(_task(run.id, "new"))
+        store.update_tasks([(task.id, TaskUpdate(state=TaskState.RUNNING, inputs={"x": 1}))])
+        store.create_attempt(task.id, run.id, 0, "l")
+        store.create_attempt(task.id, run.id, 0, "l")  # the same number again
+    assert [t.name for t in store.list_tasks(run.id)] == ["t"]
+    assert store.get_task(task.id).state is TaskState.PENDING
+    assert store.list_attempts(task_id=task.id) == []
+
+
+def test_a_batch_commits_its_task_and_attempt_writes_together(
+    store: Store, make_run: RunFactory
+) -> None:
+    run = make_run()
+    task = store.create_task(_task(run.id, "t"))
+    with store.batch():
+        attempt = store.create_attempt(task.id, run.id, 0, "l")
+        store.finish_attempt(attempt.id, AttemptState.SUCCEEDED, 0, None)
+        store.update_tasks([(task.id, TaskUpdate(state=TaskState.SUCCEEDED, outputs={"y": [1]}))])
+    (finished,) = store.list_attempts(task_id=task.id)
+    assert finished.state is AttemptState.SUCCEEDED
+    stored = store.get_task(task.id)
+    assert (stored.state, stored.outputs) == (TaskState.SUCCEEDED, {"y": [1]})
+
+
+def test_batches_that_keep_their_connection_commit_each_and_survive_a_failed_one(
+    store: Store, make_run: RunFactory
+) -> None:
+    run = make_run()
+    task = store.create_task(_task(run.id, "t"))
+    with store.keep_connection():
+        with store.batch():
+            store.update_tasks([(task.id, TaskUpdate(state=TaskState.RUNNING))])
+        assert store.get_task(task.id).state is TaskState.RUNNING  # read on another connection
+        with pytest.raises(IntegrityError), store.batch():
+            store.update_tasks([(task.id, TaskUpdate(state=TaskState.FAILED))])
+            store.create_task(_task(run.id, "t"))  # the same path again
+        assert store.get_task(task.id).state is TaskState.RUNNING
+        with store.batch():
+            store.update_tasks([(task.id, TaskUpdate(state=TaskState.SUCCEEDED))])
+    assert store.get_task(task.id).state is TaskState.SUCCEEDED

@@ -24,9 +24,8 @@ from headrace.spec.placeholders import (
     resolve_arguments,
     resolve_string,
 )
-from headrace.spec.placement import placement_for, secret_env
-from headrace.spec.resources import parse_resources
-from headrace.spec.uris import local_path_for_uri
+from headrace.spec.placement import Placement, placement_for, secret_env
+from headrace.spec.resources import Resources, parse_resources
 from headrace.states import TaskKind
 from headrace.storage.layout import RunLayout, normalize_root, staged_path
 from headrace.storage.settings import is_remote
@@ -70,13 +69,48 @@ class ContainerLauncher:
         self._spec = pipeline.spec
         self._deploy = pipeline.deployment()
         self._layout = layout
-        self._weights: dict[Node, int] = {}
+        self._created = _iso(run.created_at)
+        self._resources: dict[Node, Resources] = {}
+        # What does not change from one task of a component to the next, read once.
+        self._resource_specs: dict[str, dict[str, Any]] = {}
+        self._placements: dict[str, Placement] = {}
+        self._output_types: dict[str, dict[str, str]] = {}
 
     def _component(self, node: Node) -> Any:
         return self._spec.components[node.component_name]
 
     def _executor_spec(self, node: Node) -> Any:
         return self._deploy.executors[self._component(node).executor_label]
+
+    def _resource_spec(self, label: str) -> dict[str, Any]:
+        """The part of a container executor's spec that `parse_resources` reads, as a dict."""
+        if label not in self._resource_specs:
+            container = self._deploy.executors[label].container
+            self._resource_specs[label] = (
+                {"resources": json_format.MessageToDict(container.resources)}
+                if container.HasField("resources")
+                else {}
+            )
+        return self._resource_specs[label]
+
+    def _placement(self, label: str) -> Placement:
+        if label not in self._placements:
+            self._placements[label] = placement_for(self._run.platform_spec, label)
+        return self._placements[label]
+
+    def _output_parameter_types(self, node: Node) -> dict[str, str]:
+        name = node.component_name
+        if name not in self._output_types:
+            outputs = self._component(node).output_definitions
+            self._output_types[name] = parameter_types(outputs)
+        return self._output_types[name]
+
+    def _task_resources(self, node: Node) -> Resources:
+        """A task's resources (its inputs may set them), read once for all its attempts."""
+        if node not in self._resources:
+            label = self._component(node).executor_label
+            self._resources[node] = parse_resources(self._resource_spec(label), node.params)
+        return self._resources[node]
 
     def executor_kind(self, label: str) -> TaskKind:
         executor = self._deploy.executors[label]
@@ -92,11 +126,8 @@ class ContainerLauncher:
 
     def weight(self, node: Node, budget: int) -> int:
         """How many of the `--max-parallel` slots a task takes: its CPU request, at least one."""
-        if node not in self._weights:
-            resources = parse_resources(self._executor_spec(node).container, node.params)
-            cpu = resources.cpu or 1.0
-            self._weights[node] = max(1, min(budget, math.ceil(cpu)))
-        return self._weights[node]
+        cpu = self._task_resources(node).cpu or 1.0
+        return max(1, min(budget, math.ceil(cpu)))
 
     # ---- cache ------------------------------------------------------------------------------
 
@@ -138,18 +169,18 @@ class ContainerLauncher:
 
     # ---- attempts ---------------------------------------------------------------------------
 
-    def _executor_input(self, node: Node, attempt_dir: Path) -> dict[str, Any]:
+    def _executor_input(self, node: Node, attempt_dir: str) -> dict[str, Any]:
+        # Paths as strings: pathlib costs more than the rest of the dict. The executor creates
+        # the directories of the output files (it does so wherever the attempt runs).
         component = self._component(node)
         execution = uuid.uuid4().hex[:12]
+        outputs_dir = f"{attempt_dir}/outputs/"
         out_params = {
-            name: {"outputFile": str(attempt_dir / "outputs" / name)}
+            name: {"outputFile": outputs_dir + name}
             for name in component.output_definitions.parameters
         }
         out_artifacts: dict[str, Any] = {}
         for name, definition in component.output_definitions.artifacts.items():
-            uri = self._layout.output_uri(node.path, execution, name)
-            if not is_remote(uri):
-                Path(local_path_for_uri(uri)).parent.mkdir(parents=True, exist_ok=True)
             out_artifacts[name] = {
                 "artifacts": [
                     {
@@ -158,12 +189,11 @@ class ContainerLauncher:
                             "schemaTitle": definition.artifact_type.schema_title,
                             "schemaVersion": definition.artifact_type.schema_version or "0.0.1",
                         },
-                        "uri": uri,
+                        "uri": self._layout.output_uri(node.path, execution, name),
                         "metadata": {},
                     }
                 ]
             }
-        (attempt_dir / "outputs").mkdir(parents=True, exist_ok=True)
         return {
             "inputs": {
                 "parameterValues": node.params,
@@ -175,12 +205,12 @@ class ContainerLauncher:
             "outputs": {
                 "parameters": out_params,
                 "artifacts": out_artifacts,
-                "outputFile": str(attempt_dir / "executor_output.json"),
+                "outputFile": f"{attempt_dir}/executor_output.json",
             },
         }
 
     def _context(self, node: Node, staged: dict[str, str] | None = None) -> PipelineContext:
-        created = _iso(self._run.created_at)
+        created = self._created
         return PipelineContext(
             job_name=self._run.display_name,
             job_resource_name=self._run.id,
@@ -199,6 +229,8 @@ class ContainerLauncher:
         Kubeflow's driver does this for input values, so a component parameter defaulting to
         `dsl.PIPELINE_JOB_NAME_PLACEHOLDER` receives the run's name.
         """
+        if not any(isinstance(v, str) and "{{$." in v for v in node.params.values()):
+            return  # the common case, without building the context
         ctx = self._context(node)
         for name, value in node.params.items():
             if isinstance(value, str) and "{{$." in value:
@@ -209,13 +241,14 @@ class ContainerLauncher:
     def prepare(self, node: Node, weight: int) -> Launch:
         """Record the next attempt of a container task; the engine starts it once committed."""
         attempt = node.attempts
-        container = self._executor_spec(node).container
-        placement = placement_for(self._run.platform_spec, self._component(node).executor_label)
+        label = self._component(node).executor_label
+        container = self._deploy.executors[label].container
+        placement = self._placement(label)
         secret_vars = secret_env(node.path, placement.env_from, self._secrets)
         attempt_dir = self._layout.attempt_dir(node.task_id, attempt)
-        executor_input = self._executor_input(node, attempt_dir)
+        executor_input = self._executor_input(node, str(attempt_dir))
         downloads, uploads = _transfers(
-            executor_input, self._layout.mount_root(node.task_id, attempt)
+            executor_input, lambda: self._layout.mount_root(node.task_id, attempt)
         )
         staged = {t.uri: str(t.local) for t in (*downloads, *uploads)}
         ctx = self._context(node, staged)
@@ -243,8 +276,8 @@ class ContainerLauncher:
             workdir=attempt_dir / "work",
             log_path=log_path,
             executor_input=program_view(executor_input, staged),
-            output_parameter_types=parameter_types(self._component(node).output_definitions),
-            resources=parse_resources(container, node.params),
+            output_parameter_types=self._output_parameter_types(node),
+            resources=self._task_resources(node),
             storage=self._layout.storage,
             downloads=downloads,
             uploads=uploads,
@@ -325,9 +358,13 @@ class ContainerLauncher:
 
 
 def _transfers(
-    executor_input: dict[str, Any], mount_root: Path
+    executor_input: dict[str, Any], mount_root: Callable[[], Path]
 ) -> tuple[tuple[Transfer, ...], tuple[Transfer, ...]]:
-    """The object-store artifacts an attempt stages (inputs) and uploads (outputs)."""
+    """The object-store artifacts an attempt stages (inputs) and uploads (outputs).
+
+    `mount_root` is asked for only when there are some: most tasks have none, and the path
+    costs as much as the rest of this.
+    """
     found: list[tuple[Transfer, ...]] = []
     for direction in ("inputs", "outputs"):
         transfers: dict[str, Transfer] = {}
@@ -335,7 +372,7 @@ def _transfers(
             for artifact in (entry or {}).get("artifacts") or []:
                 uri = str(artifact.get("uri") or "")
                 if is_remote(uri) and uri not in transfers:
-                    transfers[uri] = Transfer(uri, staged_path(uri, mount_root))
+                    transfers[uri] = Transfer(uri, staged_path(uri, mount_root()))
         found.append(tuple(transfers.values()))
     return found[0], found[1]
 

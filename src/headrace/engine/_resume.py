@@ -31,6 +31,14 @@ class StoredTree:
         roots = self._children.get(None, [])
         return roots[0] if roots else None
 
+    def has_children(self, task_id: str) -> bool:
+        return task_id in self._children
+
+    def add(self, tasks: list[TaskRecord]) -> None:
+        """Tasks just created, for `take_children` to hand out like stored ones."""
+        for task in tasks:
+            self._children[task.parent_id].append(task)
+
     def take_children(self, task_id: str) -> list[TaskRecord] | None:
         """The stored children of a task, once; None when there are none to reuse."""
         return self._children.pop(task_id, None)

@@ -101,7 +101,8 @@ class RunEngine(DagWalker):
             if run.state is RunState.CANCELING:
                 self._begin_cancel()
             self._flush_task_writes()
-        self._loop(root)
+        with self._store.keep_connection():
+            self._loop(root)
         if self._interrupted:
             log.info("run %s interrupted; it stays %s for another worker", run.id, run.state)
             return self._store.get_run(run.id)
@@ -161,15 +162,24 @@ class RunEngine(DagWalker):
             events = self._next_events()
 
     def _next_events(self) -> list[tuple[Any, ...]]:
-        """Wait for the next event (or the next retry timer), then take all that are queued."""
-        timeout = self._processes.seconds_to_next()
-        if self._timers:
-            timer = max(0.0, self._timers[0][0] - time.monotonic())
-            timeout = timer if timeout is None else min(timeout, timer)
-        try:
-            events = [self._events.get(timeout=timeout)]
-        except queue.Empty:
-            return []
+        """Wait for the next event that needs a turn (or the next timer), then take all queued.
+
+        A reported task process only has to be remembered until it is due to be written, so
+        it is noted here rather than costing a turn (a transaction) of its own.
+        """
+        while True:
+            timeout = self._processes.seconds_to_next()
+            if self._timers:
+                timer = max(0.0, self._timers[0][0] - time.monotonic())
+                timeout = timer if timeout is None else min(timeout, timer)
+            try:
+                event = self._events.get(timeout=timeout)
+            except queue.Empty:
+                return []
+            if event[0] != "started":
+                break
+            self._processes.started(event[1], event[2])
+        events = [event]
         while True:
             try:
                 events.append(self._events.get_nowait())

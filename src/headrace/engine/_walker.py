@@ -287,6 +287,7 @@ class DagWalker:
         assert loop is not None
         component = self._component(node)
         item_input, _ = self._item_input(node)
+        starting: list[tuple[Node, Any]] = []
         while loop.next_index < len(loop.items) and (loop.limit <= 0 or loop.active < loop.limit):
             it = loop.iterations[loop.next_index]
             item = loop.items[loop.next_index]
@@ -295,9 +296,36 @@ class DagWalker:
                 self._finish(it, TaskState.CANCELED, "run canceled")
                 continue
             loop.active += 1
+            starting.append((it, item))
+        self._create_children([it for it, _ in starting], component)
+        for it, item in starting:
             self._bind_item(node, it, item)
             self._mark_running(it, inputs={item_input: _jsonable(item)})
             self._start_dag(it, component)
+
+    def _create_children(self, nodes: list[Node], component: Any) -> None:
+        """Record the tasks of DAG instances about to start, for all of them in one statement.
+
+        A loop without a parallelism limit starts every iteration at once: one INSERT instead
+        of one per iteration. `_start_dag` then finds them as it finds a resumed run's tasks.
+        """
+        tasks = component.dag.tasks
+        fresh = [n for n in nodes if not self._tree.has_children(n.task_id)]
+        created = self._store.create_tasks(
+            [
+                NewTask(
+                    self._run.id,
+                    n.task_id,
+                    name,
+                    f"{n.path}/{name}",
+                    self._kind_of(tasks[name]),
+                    tasks[name].component_ref.name,
+                )
+                for n in fresh
+                for name in tasks
+            ]
+        )
+        self._tree.add(created)
 
     def _iteration_done(self, loop_node: Node, iteration: Node) -> None:
         loop = loop_node.loop

@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+from sqlalchemy.pool import NullPool, StaticPool
 
 from headrace.errors import ConfigError
 
@@ -62,8 +62,7 @@ def make_engine(url: URL) -> Engine:
 
 def _sqlite_engine(url: URL) -> Engine:
     database = url.database or ""
-    in_memory = database in ("", ":memory:") or database.startswith("file::memory:")
-    if in_memory:
+    if _is_memory(database):
         engine = create_engine(url, poolclass=StaticPool, connect_args={"check_same_thread": False})
     else:
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
@@ -71,6 +70,25 @@ def _sqlite_engine(url: URL) -> Engine:
     event.listen(engine, "connect", _sqlite_on_connect)
     event.listen(engine, "begin", _sqlite_on_begin)
     return engine
+
+
+def unpooled_sqlite(engine: Engine) -> Engine | None:
+    """For a SQLite file, an engine with the same settings whose connections bypass the pool.
+
+    For connections a thread keeps for a long time (the engine's, for a run): held from the
+    pool, many concurrent runs would take every pooled connection. None for anything else.
+    """
+    database = engine.url.database or ""
+    if engine.dialect.name != "sqlite" or _is_memory(database):
+        return None
+    unpooled = create_engine(engine.url, poolclass=NullPool)
+    event.listen(unpooled, "connect", _sqlite_on_connect)
+    event.listen(unpooled, "begin", _sqlite_on_begin)
+    return unpooled
+
+
+def _is_memory(database: str) -> bool:
+    return database in ("", ":memory:") or database.startswith("file::memory:")
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -102,4 +120,11 @@ def _enable_wal(cursor: Any) -> None:
 
 def _sqlite_on_begin(connection: Any) -> None:
     mode = connection.get_execution_options().get(SQLITE_BEGIN_OPTION, "DEFERRED")
-    connection.exec_driver_sql(f"BEGIN {mode}")
+    # On the driver's cursor: through `exec_driver_sql` this BEGIN cost as much as a commit.
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(f"BEGIN {mode}")
+    except sqlite3.Error as exc:
+        raise DBAPIError.instance(f"BEGIN {mode}", (), exc, sqlite3.Error) from exc
+    finally:
+        cursor.close()

@@ -2,33 +2,66 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 
 from headrace.errors import NotFoundError
 from headrace.states import AttemptState
 from headrace.store import _common, _convert
 from headrace.store._common import StoreBase, require, update_one
+from headrace.store._direct import DirectStatement
 from headrace.store._schema import AttemptRow, TaskRow
 from headrace.store.records import AttemptRecord, NewTask, TaskRecord, TaskUpdate
 
 _ATTEMPTS = cast(Table, AttemptRow.__table__)
 _TASKS = cast(Table, TaskRow.__table__)
-# The engine's statements, built once: SQLAlchemy builds, and derives a cache key from, each
-# new statement object, half the cost of a one-row write. Values travel as parameters.
-_INSERT_TASKS = insert(_TASKS)
-_INSERT_ATTEMPT = insert(_ATTEMPTS)
-_FINISH_ATTEMPT = (
+
+
+def _insert_all(table: Table, but: tuple[str, ...]) -> Any:
+    """An INSERT of every column not named in `but`, each value a parameter of its name."""
+    return insert(table).values({c.name: bindparam(c.name) for c in table.c if c.name not in but})
+
+
+# The engine writes these for every task and attempt: see _direct for why they skip
+# SQLAlchemy's execution path. Values travel as parameters.
+_INSERT_TASKS = DirectStatement(_insert_all(_TASKS, but=("seq",)))
+_INSERT_ATTEMPT = DirectStatement(
+    _insert_all(_ATTEMPTS, but=("process_host", "process_id", "process_group", "process_start"))
+)
+_FINISH_ATTEMPT = DirectStatement(
     update(_ATTEMPTS)
     .where(_ATTEMPTS.c.id == bindparam("_id"))
     .values({k: bindparam(k) for k in ("state", "exit_code", "error", "finished_at")})
 )
-_UPDATE_TASKS: dict[tuple[str, ...], Any] = {}
-"""One UPDATE statement per set of task columns that changes together."""
+_UPDATE_TASK_FIELDS = (
+    "state",
+    "inputs",
+    "outputs",
+    "error",
+    "cache_fingerprint",
+    "cached_from_task_id",
+    "image",
+    "command",
+    "attempt_count",
+    "iteration_count",
+    "started_at",
+    "finished_at",
+)
+# One statement for any mix of changed fields, so that a turn's task updates are one
+# executemany: a field given as NULL (None, "leave as it is") keeps the stored value.
+_UPDATE_TASKS = DirectStatement(
+    update(_TASKS)
+    .where(_TASKS.c.id == bindparam("_id"))
+    .values(
+        {
+            k: func.coalesce(bindparam(k, type_=_TASKS.c[k].type), _TASKS.c[k])
+            for k in _UPDATE_TASK_FIELDS
+        }
+    )
+)
 
 
 class TasksMixin(StoreBase):
@@ -44,7 +77,7 @@ class TasksMixin(StoreBase):
             # Core, not the ORM's bulk insert (which costs twice as much per row): the engine
             # records every task, loop iterations by the thousand.
             with self._writing() as s:
-                s.connection().execute(_INSERT_TASKS, values)
+                _INSERT_TASKS.execute(s, values)
         return [_convert.new_task_record(v) for v in values]
 
     def update_task(self, task_id: str, update_: TaskUpdate) -> None:
@@ -58,15 +91,11 @@ class TasksMixin(StoreBase):
                 require(s, TaskRow.id, task_id, "task")
 
     def update_tasks(self, updates: Sequence[tuple[str, TaskUpdate]]) -> None:
-        """Apply many task updates in one transaction, one statement per set of fields."""
-        groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
-        for task_id, update_ in updates:
-            values = {k: v for k, v in _update_values(update_).items() if v is not None}
-            if values:
-                groups[tuple(sorted(values))].append({"_id": task_id, **values})
-        with self._writing() as s:
-            for keys, rows in groups.items():
-                s.connection().execute(_update_tasks_statement(keys), rows)
+        """Apply many task updates in one transaction and one statement."""
+        rows = [{"_id": task_id, **_update_values(update_)} for task_id, update_ in updates]
+        if rows:
+            with self._writing() as s:
+                _UPDATE_TASKS.execute(s, rows)
 
     def get_task(self, task_id: str) -> TaskRecord:
         with self._read.begin() as s:
@@ -108,9 +137,8 @@ class TasksMixin(StoreBase):
             "started_at": _common.now(),
             "finished_at": None,
         }
-        # Core statements, not the ORM's unit of work: the engine writes two per task attempt.
         with self._writing() as s:
-            s.connection().execute(_INSERT_ATTEMPT, values)
+            _INSERT_ATTEMPT.execute(s, [values])
         return AttemptRecord(**{**values, "state": AttemptState.RUNNING})
 
     def finish_attempt(
@@ -125,7 +153,7 @@ class TasksMixin(StoreBase):
             "finished_at": _common.now(),
         }
         with self._writing() as s:
-            if s.connection().execute(_FINISH_ATTEMPT, values).rowcount == 0:
+            if _FINISH_ATTEMPT.execute(s, [values]) == 0:
                 raise NotFoundError(f"attempt {attempt_id!r} not found")
 
     def list_attempts(
@@ -142,19 +170,6 @@ class TasksMixin(StoreBase):
         with self._read.begin() as s:
             rows = s.scalars(stmt.order_by(TaskRow.seq, AttemptRow.number))
             return [_convert.attempt_record(row) for row in rows]
-
-
-def _update_tasks_statement(keys: tuple[str, ...]) -> Any:
-    stmt = _UPDATE_TASKS.get(keys)
-    if stmt is None:
-        stmt = (
-            update(_TASKS)
-            .where(_TASKS.c.id == bindparam("_id"))
-            .values({k: bindparam(k) for k in keys})
-        )
-        # Racing threads may both build it: either statement does.
-        _UPDATE_TASKS[keys] = stmt
-    return stmt
 
 
 def _task_values(new: NewTask, now: datetime) -> dict[str, Any]:
