@@ -49,12 +49,17 @@ class RunRequest:
 def check_commands(pipeline: LoadedPipeline) -> None:
     """Fail before the run starts when a container's program is not on this machine."""
     executors = pipeline.spec_dict().get("deploymentSpec", {}).get("executors", {})
+    found: dict[str, bool] = {}  # every lightweight component runs `sh`: look it up once
     for label, executor in executors.items():
         container = executor.get("container")
         if container is None:
             continue
         argv = [*container.get("command", []), *container.get("args", [])]
-        if not argv or "{{" in argv[0] or shutil.which(argv[0]):
+        if not argv or "{{" in argv[0]:
+            continue
+        if argv[0] not in found:
+            found[argv[0]] = shutil.which(argv[0]) is not None
+        if found[argv[0]]:
             continue
         raise PipelineSpecError(
             f"{pipeline.source}: executor '{label}' runs '{argv[0]}', which is not on this "
