@@ -498,13 +498,14 @@ def build_report(
         "",
         f"Measured {datetime.now(UTC):%Y-%m-%d} on {machine()} by `make bench` (`bench/run.py`): "
         f"max-parallel {mp} (the CPU count); W1/W2 Headrace: median of {args.repeat} runs after "
-        f"one unmeasured warm-up run in the same engine process and database (so the warm pool's "
-        f"zygote is started, as in a server or worker); W3/W4: one cold run each (zygote start included); "
-        f"kfp.local: `SubprocessRunner(use_venv=False)`, median of {args.kfp_repeat} runs (W3's "
-        "sample: one). Every "
+        "one unmeasured warm-up run in the same engine process and database (so the warm pool's "
+        "zygote is started, as in a server or worker); W3/W4: one cold run each (zygote start "
+        f"included); kfp.local: `SubprocessRunner(use_venv=False)`, median of {args.kfp_repeat} "
+        "runs (W3's sample: one). Every "
         "task is a no-op lightweight Python component, so a task's time is orchestration cost. "
         "Each workload's engine runs alone in a fresh Python process, which reports its own "
-        "peak RSS (`ru_maxrss`; task processes are not counted). The machine's 1-minute load "
+        "peak RSS (`ru_maxrss`; task processes are not counted), with Python's default of "
+        "writing bytecode (`PYTHONDONTWRITEBYTECODE` unset). The machine's 1-minute load "
         f"average was {args.load[0]:.1f} at the start and {args.load[-1]:.1f} at the end "
         f"({args.took / 60:.0f} minutes).",
         "",
@@ -776,6 +777,10 @@ def main() -> None:
     if len(sys.argv) > 2 and sys.argv[1] == "--kfp-child":
         print(json.dumps(kfp_child(sys.argv[2], int(sys.argv[3]), Path(sys.argv[4]))))
         return
+    # Measure what a user gets: Python writes bytecode by default (the component module's, in
+    # each task, and Headrace's own on its first start). A shell that sets
+    # PYTHONDONTWRITEBYTECODE would make tasks cheaper and every `headrace run` slower.
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output", type=Path, default=None)
     parser.add_argument("--repeat", type=int, default=5, help="Headrace runs of W1 and W2")
