@@ -175,8 +175,8 @@ class PhaseTimer:
 
     PHASES = {
         "prepare": "env copy, output dirs, interpreter lookup (attempt thread)",
-        "launch": "fork request to the zygote and its answer (or Popen)",
-        "process": "the task's process from fork to reaped exit: kfp executor_main",
+        "launch": "the task handed to a waiting spare (or Popen)",
+        "process": "the task's process from hand-off to its announced exit: kfp executor_main",
         "outputs": "reading the output files back",
     }
 
@@ -699,10 +699,10 @@ def profile_section(profile: dict[str, Any], max_parallel: int) -> list[str]:
     total = profile["start_to_done"] or 1.0
     other = total - sum(phases.values())
     parts = {
-        "task process, fork → reaped exit (kfp `executor_main`, the no-op function, exit)": (
+        "task process, hand-off → announced exit (kfp `executor_main`, the no-op function)": (
             phases["process"]
         ),
-        "fork request to the zygote and back (`WarmExecutor.launch`)": phases["launch"],
+        "hand-off to a spare (`WarmExecutor.launch`)": phases["launch"],
         "attempt thread: prepare, output files, log pump join, done callback": (
             other + phases["prepare"] + phases["outputs"]
         ),
