@@ -2,6 +2,7 @@
 
 # No `from __future__ import annotations`: kfp reads the component annotations at runtime.
 
+import json
 import os
 import signal
 import socket
@@ -26,10 +27,17 @@ def parent_pid() -> int:
 
 
 @dsl.component(base_image="python:3.11")
-def module_dir() -> str:
+def program_dir(leave_a_file: bool) -> str:
+    import json
     import os
 
-    return os.path.dirname(os.path.abspath(__file__))
+    here = os.path.dirname(os.path.abspath(__file__))
+    cache = os.path.join(here, "__pycache__")
+    seen = json.dumps([here, sorted(os.listdir(here)), sorted(os.listdir(cache))])
+    if leave_a_file:
+        with open(os.path.join(here, "left-behind"), "w") as f:
+            f.write("x")
+    return seen
 
 
 @dsl.component(base_image="python:3.11")
@@ -58,10 +66,14 @@ def warm(tmp_path: Path) -> Iterator[WarmExecutor]:
 
 
 def _spec(
-    tmp_path: Path, component: Any = parent_pid, kind: str = "NUMBER_INTEGER", **env: str
+    tmp_path: Path,
+    component: Any = parent_pid,
+    kind: str = "NUMBER_INTEGER",
+    params: dict[str, Any] | None = None,
+    **env: str,
 ) -> AttemptSpec:
     executor_input: dict[str, Any] = {
-        "inputs": {"parameterValues": {}},
+        "inputs": {"parameterValues": params or {}},
         "outputs": {
             "parameters": {"Output": {"outputFile": str(tmp_path / "out" / "Output")}},
             "outputFile": str(tmp_path / "out" / "executor_output.json"),
@@ -125,23 +137,34 @@ def test_a_killed_spare_is_reaped_and_the_next_task_still_forks(
     assert warm.forks == 2
 
 
-def test_program_dirs_are_in_tmpdir_and_removed_after_each_task(
+def test_program_dirs_are_in_tmpdir_reused_only_when_emptied_and_removed_at_the_end(
     warm: WarmExecutor, tmp_path: Path
 ) -> None:
     tmpdir = tmp_path / "tmpdir"
     tmpdir.mkdir()
-    seen = set()
-    for n in range(3):
-        outcome = run_to_end(
-            warm, _spec(tmp_path / str(n), module_dir, "STRING", TMPDIR=str(tmpdir))
+    seen = []
+    for n, leave in enumerate([False, False, False, True, False, False]):
+        spec = _spec(
+            tmp_path / str(n),
+            program_dir,
+            "STRING",
+            {"leave_a_file": leave},
+            TMPDIR=str(tmpdir),
+            PYTHONDONTWRITEBYTECODE="",  # empty: bytecode is written, whatever the shell says
         )
+        outcome = run_to_end(warm, spec)
         assert outcome.succeeded, outcome.error
-        seen.add(outcome.output_parameters["Output"])
-    # As `mktemp -d` would: a new directory in $TMPDIR for each task.
-    assert len(seen) == 3 and all(Path(d).parent == tmpdir for d in seen)
-    assert warm.forks == 3
-    # Each task's directory goes once it is reaped; the spare waiting has its own, made ahead.
-    wait_for(lambda: not any(Path(d).exists() for d in seen))
+        seen.append(json.loads(outcome.output_parameters["Output"]))
+    # As after `mktemp -d` and kfp's import: the task's module and its own bytecode, no more.
+    for here, files, cache in seen:
+        assert Path(here).parent == tmpdir
+        assert files == ["__pycache__", "ephemeral_component.py"]
+        assert cache == ["ephemeral_component.cpython-311.pyc"]
+    dirs = [here for here, _, _ in seen]
+    # An emptied directory serves a later task; one a task left a file in is removed instead.
+    assert len(set(dirs)) < len(dirs)
+    assert dirs[3] not in dirs[4:]
+    wait_for(lambda: not Path(dirs[3]).exists())
     warm.shutdown()
     assert list(tmpdir.iterdir()) == []
 
