@@ -155,20 +155,7 @@ class DagWalker:
         tasks = component.dag.tasks
         stored = {r.name: r for r in self._tree.take_children(node.task_id) or []}
         missing = [name for name in tasks if name not in stored]
-        prefix = f"{node.path}/" if node.path else ""
-        created = self._store.create_tasks(
-            [
-                NewTask(
-                    self._run.id,
-                    node.task_id,
-                    name,
-                    prefix + name,
-                    self._kind_of(tasks[name]),
-                    tasks[name].component_ref.name,
-                )
-                for name in missing
-            ]
-        )
+        created = self._store.create_tasks(self._new_children(node, tasks, missing))
         for name, record in [*stored.items(), *zip(missing, created, strict=True)]:
             child = node_from_record(self._store, record, tasks[name], scope)
             scope.children[name] = child
@@ -311,21 +298,23 @@ class DagWalker:
         """
         tasks = component.dag.tasks
         fresh = [n for n in nodes if not self._tree.has_children(n.task_id)]
-        created = self._store.create_tasks(
-            [
-                NewTask(
-                    self._run.id,
-                    n.task_id,
-                    name,
-                    f"{n.path}/{name}",
-                    self._kind_of(tasks[name]),
-                    tasks[name].component_ref.name,
-                )
-                for n in fresh
-                for name in tasks
-            ]
-        )
-        self._tree.add(created)
+        new = [task for n in fresh for task in self._new_children(n, tasks, list(tasks))]
+        self._tree.add(self._store.create_tasks(new))
+
+    def _new_children(self, node: Node, tasks: Any, names: list[str]) -> list[NewTask]:
+        """The records of a DAG instance's child tasks `names`, to be created."""
+        prefix = f"{node.path}/" if node.path else ""
+        return [
+            NewTask(
+                self._run.id,
+                node.task_id,
+                name,
+                prefix + name,
+                self._kind_of(tasks[name]),
+                tasks[name].component_ref.name,
+            )
+            for name in names
+        ]
 
     def _iteration_done(self, loop_node: Node, iteration: Node) -> None:
         loop = loop_node.loop

@@ -147,7 +147,7 @@ class _Server:
         """pid -> program directory of each child (spare or running a task) not yet reaped."""
         self.free_dirs: list[str] = []
         """Program directories emptied after their task, for the next spares."""
-        self.tmp = _program_tmp("/", os.environ.get("TMPDIR"))
+        self.tmp = program_tmp("/", os.environ.get("TMPDIR"))
         self.wake_r, self.wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
         signal.set_wakeup_fd(self.wake_w, warn_on_full_buffer=False)
         signal.signal(signal.SIGCHLD, lambda signum, frame: None)
@@ -231,7 +231,7 @@ class _Server:
             stdout,
             stderr,
             task["source"],
-            _program_tmp(task["cwd"], task["tmpdir"]),
+            task["tmp"],
             program_dir,
             task["args"],
             task["env_set"],
@@ -290,7 +290,7 @@ class _Server:
         self.free_dirs.clear()
 
 
-def _program_tmp(cwd: str, tmpdir: str | None) -> str:
+def program_tmp(cwd: str, tmpdir: str | None) -> str:
     """The directory `mktemp -d` uses, from a shell in cwd: $TMPDIR or /tmp."""
     return os.path.normpath(os.path.join(cwd, tmpdir or "/tmp"))
 
@@ -311,8 +311,12 @@ def _emptied(path: str) -> bool:
             os.unlink(module)
         with contextlib.suppress(FileNotFoundError):
             os.unlink(importlib.util.cache_from_source(module))
-        if set(os.listdir(path)) <= {"__pycache__"} and not (
-            os.path.isdir(cache) and os.listdir(cache)
+        entries = os.listdir(path)
+        if not entries or (
+            entries == ["__pycache__"]
+            and os.path.isdir(cache)
+            and not os.path.islink(cache)
+            and not os.listdir(cache)
         ):
             return True
     except OSError:
@@ -324,9 +328,10 @@ def _emptied(path: str) -> bool:
 def _write_program(task: _Task) -> str:
     """The program directory with the component's source in it, as kfp's command leaves it.
 
-    The zygote made a directory for this child when it forked it (and removes it when it reaps
-    the child); a task whose $TMPDIR points elsewhere gets one there, as `mktemp -d` would give
-    it, and it stays there, as kfp's command leaves it.
+    The zygote gave this child a directory when it forked it (a new one, or one a finished task
+    left empty) and takes it back when it reaps the child; a task whose $TMPDIR points
+    elsewhere gets one there, as `mktemp -d` would give it, and it stays there, as kfp's
+    command leaves it.
     """
     program_dir = task.program_dir
     if program_dir is None or os.path.dirname(program_dir) != task.tmp:

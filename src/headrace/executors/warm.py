@@ -17,6 +17,7 @@ import threading
 from pathlib import Path
 from typing import IO, Any
 
+from headrace.executors import _zygote
 from headrace.executors._attempt import Launch, ProcessExecutor
 from headrace.executors._process import ProcessExit, TaskLog, TaskProcess
 from headrace.executors._zygote_client import Child, Zygote, ZygoteError
@@ -114,7 +115,6 @@ class WarmExecutor(ProcessExecutor):
         request["env_set"] = {k: v for k, v in env.items() if startup.get(k) != v}
         request["env_unset"] = [k for k in startup if k not in env]
         request["pwd"] = env.get("PWD")
-        request["tmpdir"] = env.get("TMPDIR")
         out_r, out_w = os.pipe2(os.O_CLOEXEC)
         err_r, err_w = os.pipe2(os.O_CLOEXEC)
         try:
@@ -223,7 +223,7 @@ def _fork_request(launch: Launch) -> dict[str, Any] | None:
     if match.group("runtime"):
         env["_KFP_RUNTIME"] = "true"
     cwd = str(Path(launch.spec.workdir).absolute())
-    tmp = os.path.join(cwd, env.get("TMPDIR") or "/tmp")
+    tmp = _zygote.program_tmp(cwd, env.get("TMPDIR"))
     if not (os.path.isdir(tmp) and os.access(tmp, os.W_OK | os.X_OK)):
         return None  # the shell's own `mktemp -d` fails, with its own message
-    return {"source": argv[3], "args": argv[4:], "env": env, "cwd": cwd}
+    return {"source": argv[3], "args": argv[4:], "env": env, "cwd": cwd, "tmp": tmp}

@@ -59,7 +59,7 @@ class LoadedPipeline:
         """The executors (`deploymentSpec`, a Struct in the IR) as their typed message (shared)."""
         if "deployment" not in self._derived:
             self._derived["deployment"] = json_format.ParseDict(
-                json_format.MessageToDict(self.spec.deployment_spec),
+                self.spec_dict().get("deploymentSpec") or {},
                 pipeline_spec_pb2.PipelineDeploymentConfig(),
             )
         found: pipeline_spec_pb2.PipelineDeploymentConfig = self._derived["deployment"]
@@ -140,6 +140,8 @@ def load_stored_pipeline(
             _STORED.move_to_end(key)
     if known is None:
         known = load_pipeline_dicts(spec, platform_spec, source)
+        # Stored from spec_dict() when the run was created: the same dict, not converted again.
+        known._derived["spec"] = spec
         with _STORED_LOCK:
             _STORED[key] = known
             while len(_STORED) > _STORED_KEPT:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
@@ -36,20 +37,7 @@ _FINISH_ATTEMPT = DirectStatement(
     .where(_ATTEMPTS.c.id == bindparam("_id"))
     .values({k: bindparam(k) for k in ("state", "exit_code", "error", "finished_at")})
 )
-_UPDATE_TASK_FIELDS = (
-    "state",
-    "inputs",
-    "outputs",
-    "error",
-    "cache_fingerprint",
-    "cached_from_task_id",
-    "image",
-    "command",
-    "attempt_count",
-    "iteration_count",
-    "started_at",
-    "finished_at",
-)
+_UPDATE_TASK_FIELDS = tuple(f.name for f in dataclasses.fields(TaskUpdate))
 # One statement for any mix of changed fields, so that a turn's task updates are one
 # executemany: a field given as NULL (None, "leave as it is") keeps the stored value.
 _UPDATE_TASKS = DirectStatement(
