@@ -11,6 +11,7 @@ from pathlib import Path
 import kfp
 
 from headrace.engine._resume import STOPPED_ORPHAN
+from headrace.states import RunState
 from headrace.store import Store
 from tests.cli import pipelines
 from tests.server.conftest import free_port, start_server
@@ -39,11 +40,13 @@ def test_sigkilled_server_resumes_the_run_without_redoing_finished_tasks(tmp_pat
     time.sleep(0.2)
     with contextlib.suppress(ProcessLookupError):  # warm tasks die with their server
         os.kill(int((work / "second.pid").read_text()), signal.SIGKILL)
+    # What the crash left: the run still RUNNING (read before the new server can finish it).
+    with Store.connect(f"sqlite:///{home}/headrace.db") as store:
+        assert store.get_run(run.run_id).state is RunState.RUNNING
 
     server = start_server(home, port)
     try:
         client = kfp.Client(host=f"http://127.0.0.1:{port}")
-        assert client.get_run(run.run_id).state == "RUNNING"
         done = client.wait_for_run_completion(run.run_id, timeout=120, sleep_duration=0.5)
         assert done.state == "SUCCEEDED"
     finally:
