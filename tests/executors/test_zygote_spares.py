@@ -41,6 +41,28 @@ def program_dir(leave_a_file: bool) -> str:
 
 
 @dsl.component(base_image="python:3.11")
+def bytecode_a() -> str:
+    import importlib.util
+    import json
+    import os
+
+    module = os.path.abspath(__file__)
+    cached = os.stat(importlib.util.cache_from_source(module))
+    return json.dumps(["a", os.path.dirname(module), cached.st_ino, cached.st_mtime_ns])
+
+
+@dsl.component(base_image="python:3.11")
+def bytecode_b() -> str:
+    import importlib.util
+    import json
+    import os
+
+    module = os.path.abspath(__file__)
+    cached = os.stat(importlib.util.cache_from_source(module))
+    return json.dumps(["b", os.path.dirname(module), cached.st_ino, cached.st_mtime_ns])
+
+
+@dsl.component(base_image="python:3.11")
 def append_pid(path: str) -> int:
     import os
 
@@ -167,6 +189,41 @@ def test_program_dirs_are_in_tmpdir_reused_only_when_emptied_and_removed_at_the_
     wait_for(lambda: not Path(dirs[3]).exists())
     warm.shutdown()
     assert list(tmpdir.iterdir()) == []
+
+
+def test_a_reused_program_directory_runs_each_component_s_own_code(
+    warm: WarmExecutor, tmp_path: Path
+) -> None:
+    # Two modules of one size, written within a second: the case where a stale bytecode file
+    # would pass Python's check (its source's size and whole-second time) for the other module.
+    sources = [
+        next(a for a in component_argv(c, {}) if "def bytecode_" in a)
+        for c in (bytecode_a, bytecode_b)
+    ]
+    assert sources[0] != sources[1] and len(sources[0]) == len(sources[1])
+    # Alternating spares or not, some directory sees the same component twice and another.
+    order = [bytecode_a] * 4 + [bytecode_b] * 4 + [bytecode_a] * 4 + [bytecode_b] * 4
+    last_in: dict[str, tuple[Any, list[Any]]] = {}
+    pairs = []
+    for n, component in enumerate(order):
+        spec = _spec(tmp_path / str(n), component, "STRING", PYTHONDONTWRITEBYTECODE="")
+        outcome = run_to_end(warm, spec)
+        assert outcome.succeeded, outcome.error
+        seen = json.loads(outcome.output_parameters["Output"])
+        assert seen[0] == component.name[-1]
+        if seen[1] in last_in:
+            pairs.append((last_in[seen[1]], (component, seen)))
+        last_in[seen[1]] = (component, seen)
+    # Runs in one directory: the same component imports the bytecode the last one wrote (same
+    # file, same time), another component its own.
+    same = [
+        before[2:] == after[2:] for (first, before), (second, after) in pairs if first is second
+    ]
+    other = [
+        before[2:] == after[2:] for (first, before), (second, after) in pairs if first is not second
+    ]
+    assert same and all(same)
+    assert other and not any(other)
 
 
 def test_each_task_runs_exactly_once(warm: WarmExecutor, tmp_path: Path) -> None:

@@ -30,6 +30,7 @@ import selectors
 import shutil
 import signal
 import socket
+import stat
 import struct
 import sys
 import tempfile
@@ -42,6 +43,7 @@ from typing import Any, NoReturn, TextIO
 _HEADER = struct.Struct("!I")
 EXECUTOR_MODULE = "kfp.dsl.executor_main"
 MODULE_FILE = "ephemeral_component.py"
+_BYTECODE_FILE = os.path.basename(importlib.util.cache_from_source(MODULE_FILE))
 _STD = ("stdin", "stdout", "stderr")
 # A sys.modules entry the zygote moves to the end before each fork: what follows it in a child
 # was imported by the task. (Finding that by name would read every preloaded module's entry,
@@ -146,7 +148,7 @@ class _Server:
         self.children: dict[int, str | None] = {}
         """pid -> program directory of each child (spare or running a task) not yet reaped."""
         self.free_dirs: list[str] = []
-        """Program directories emptied after their task, for the next spares."""
+        """Program directories of finished tasks that left nothing else there, for new spares."""
         self.tmp = program_tmp("/", os.environ.get("TMPDIR"))
         self.wake_r, self.wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
         signal.set_wakeup_fd(self.wake_w, warn_on_full_buffer=False)
@@ -252,7 +254,7 @@ class _Server:
             program_dir = self.children.pop(pid)
             # Headrace hears first; the rest happens while it records the end.
             send_message(self.sock, {"pid": pid, "status": status})
-            if program_dir is not None and _emptied(program_dir):
+            if program_dir is not None and _ready_for_reuse(program_dir):
                 self.free_dirs.append(program_dir)
             if (task := self._fork_promised()) is not None:
                 return task
@@ -295,29 +297,18 @@ def program_tmp(cwd: str, tmpdir: str | None) -> str:
     return os.path.normpath(os.path.join(cwd, tmpdir or "/tmp"))
 
 
-def _emptied(path: str) -> bool:
-    """Empty a finished task's program directory for another task; False (and removed) if the
+def _ready_for_reuse(path: str) -> bool:
+    """Ready a finished task's program directory for another task; False (and removed) if the
     task left anything there but its module and the bytecode its import wrote.
 
     Reused, the directory and its `__pycache__` cost no `mkdir` and `rmdir` per task (on ext4
-    about 0.45 ms of CPU). The task's bytecode goes: a later module of the same size written in
-    the same second would otherwise load it. A new task cannot tell the difference: kfp's
-    import makes `__pycache__` before the component's code runs.
+    about 0.45 ms of CPU). The module and its bytecode stay for the next task: one of the same
+    component imports that bytecode instead of compiling its source and writing it again, and
+    one of another component replaces both (`_write_program`). A task finds what kfp's command
+    and import would leave there (the module's time is that of its first writing).
     """
-    module = os.path.join(path, MODULE_FILE)
-    cache = os.path.join(path, "__pycache__")
     try:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(module)
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(importlib.util.cache_from_source(module))
-        entries = os.listdir(path)
-        if not entries or (
-            entries == ["__pycache__"]
-            and os.path.isdir(cache)
-            and not os.path.islink(cache)
-            and not os.listdir(cache)
-        ):
+        if _holds_only_its_program(path):
             return True
     except OSError:
         pass
@@ -325,19 +316,47 @@ def _emptied(path: str) -> bool:
     return False
 
 
+def _holds_only_its_program(path: str) -> bool:
+    """Whether a program directory holds nothing but the module and its bytecode, as files."""
+    for name in os.listdir(path):
+        full = os.path.join(path, name)
+        mode = os.lstat(full).st_mode
+        if name == MODULE_FILE and stat.S_ISREG(mode):
+            continue
+        if name != "__pycache__" or not stat.S_ISDIR(mode):
+            return False
+        for cached in os.listdir(full):
+            if cached != _BYTECODE_FILE or not stat.S_ISREG(os.lstat(f"{full}/{cached}").st_mode):
+                return False
+    return True
+
+
 def _write_program(task: _Task) -> str:
     """The program directory with the component's source in it, as kfp's command leaves it.
 
     The zygote gave this child a directory when it forked it (a new one, or one a finished task
-    left empty) and takes it back when it reaps the child; a task whose $TMPDIR points
-    elsewhere gets one there, as `mktemp -d` would give it, and it stays there, as kfp's
-    command leaves it.
+    left with only its program in it) and takes it back when it reaps the child; a task whose
+    $TMPDIR points elsewhere gets one there, as `mktemp -d` would give it, and it stays there, as
+    kfp's command leaves it. A module that is already there, unchanged, is not written again.
     """
     program_dir = task.program_dir
     if program_dir is None or os.path.dirname(program_dir) != task.tmp:
         program_dir = tempfile.mkdtemp(prefix="tmp.", dir=task.tmp)
-    with open(os.path.join(program_dir, MODULE_FILE), "wb") as module:
-        module.write(os.fsencode(task.source))
+    path = os.path.join(program_dir, MODULE_FILE)
+    source = os.fsencode(task.source)
+    try:
+        with open(path, "rb") as module:
+            unchanged = module.read() == source
+    except FileNotFoundError:
+        unchanged = False
+    if not unchanged:
+        # The last module's bytecode goes first: were this module of the same size and written
+        # in the same second, the import would take that bytecode as this module's.
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(importlib.util.cache_from_source(path))
+        with open(path, "wb") as module:
+            module.write(source)
+    # Left unwritten, an unchanged module keeps the time its bytecode was checked against.
     return program_dir
 
 
