@@ -284,10 +284,13 @@ def _profile_summary(session: Any) -> dict[str, float]:
 
 
 def engine_child(cfg: dict[str, Any]) -> dict[str, Any]:
+    from headrace._gc import tune_for_engines
     from headrace.service.runs import RunRequest, create_run, make_executor, run_engine
     from headrace.spec.loader import load_pipeline
     from headrace.states import RunState
     from headrace.store import Store
+
+    tune_for_engines()  # as the `headrace` command does in the processes that run engines
 
     workdir = Path(cfg["workdir"])
     phases = PhaseTimer() if cfg.get("profile") else None

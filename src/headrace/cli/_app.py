@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.live import Live
 from rich.markup import escape
 
+from headrace._gc import tune_for_engines
 from headrace.cli._progress import RunProgress
 from headrace.cli._views import run_detail_json, run_json, runs_table, summary_table
 from headrace.config import Settings, load_settings
@@ -349,6 +350,7 @@ def _format(output: str) -> str:
 
 def main() -> None:
     """Entry point: user errors become one line and exit code 2, unless --debug."""
+    tune_for_engines()
     try:
         app()
     except HeadraceError as exc:
