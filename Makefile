@@ -53,7 +53,7 @@ screenshots: install browser
 # Each script rewrites only its own section of docs/benchmarks.md (about 15 minutes in all).
 bench: bench-server bench-run bench-ui
 
-# Issue 5's table: Headrace local / warm vs kfp.local, W1-W5, and a profile of W2 (~9 min).
+# Issue 5's table: Headrace local / warm vs kfp.local, W1-W5, and a profile of W2 (~5 min).
 bench-run: install
 	$(BIN)/python bench/run.py --output docs/benchmarks.md
 
