@@ -159,7 +159,7 @@ def test_a_killed_spare_is_reaped_and_the_next_task_still_forks(
     assert warm.forks == 2
 
 
-def test_program_dirs_are_in_tmpdir_reused_only_when_emptied_and_removed_at_the_end(
+def test_program_dirs_are_in_tmpdir_reused_unless_a_task_left_a_file_and_removed_at_the_end(
     warm: WarmExecutor, tmp_path: Path
 ) -> None:
     tmpdir = tmp_path / "tmpdir"
@@ -183,7 +183,7 @@ def test_program_dirs_are_in_tmpdir_reused_only_when_emptied_and_removed_at_the_
         assert files == ["__pycache__", "ephemeral_component.py"]
         assert cache == ["ephemeral_component.cpython-311.pyc"]
     dirs = [here for here, _, _ in seen]
-    # An emptied directory serves a later task; one a task left a file in is removed instead.
+    # A directory serves a later task, unless its task left a file there: then it is removed.
     assert len(set(dirs)) < len(dirs)
     assert dirs[3] not in dirs[4:]
     wait_for(lambda: not Path(dirs[3]).exists())
