@@ -16,21 +16,23 @@ def restored_threshold() -> Iterator[None]:
     gc.set_threshold(*before)
 
 
-def test_the_command_collects_young_objects_less_often_and_keeps_the_older_thresholds(
-    restored_threshold: None, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        # Python's default: young objects collected less often, the older thresholds kept.
+        ((700, 10, 10), (YOUNG_THRESHOLD, 10, 10)),
+        # A larger threshold set by the embedding program is kept.
+        ((100_000, 5, 5), (100_000, 5, 5)),
+    ],
+)
+def test_the_command_collects_young_objects_less_often_and_never_more_often(
+    restored_threshold: None,
+    monkeypatch: pytest.MonkeyPatch,
+    before: tuple[int, int, int],
+    after: tuple[int, int, int],
 ) -> None:
-    gc.set_threshold(700, 10, 10)
+    gc.set_threshold(*before)
     monkeypatch.setattr("sys.argv", ["headrace", "--help"])
     with pytest.raises(SystemExit):
         main()
-    assert gc.get_threshold() == (YOUNG_THRESHOLD, 10, 10)
-
-
-def test_a_larger_threshold_set_by_the_embedding_program_is_kept(
-    restored_threshold: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    gc.set_threshold(100_000, 5, 5)
-    monkeypatch.setattr("sys.argv", ["headrace", "--help"])
-    with pytest.raises(SystemExit):
-        main()
-    assert gc.get_threshold() == (100_000, 5, 5)
+    assert gc.get_threshold() == after

@@ -326,7 +326,8 @@ def _holds_only_its_program(path: str) -> bool:
         if name != "__pycache__" or not stat.S_ISDIR(mode):
             return False
         for cached in os.listdir(full):
-            if cached != _BYTECODE_FILE or not stat.S_ISREG(os.lstat(f"{full}/{cached}").st_mode):
+            bytecode = os.path.join(full, cached)
+            if cached != _BYTECODE_FILE or not stat.S_ISREG(os.lstat(bytecode).st_mode):
                 return False
     return True
 
