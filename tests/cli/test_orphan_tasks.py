@@ -18,17 +18,9 @@ from headrace.states import AttemptState
 from headrace.store import Store
 from headrace.store.records import AttemptRecord
 from tests.cli.conftest import HEADRACE, Cli
+from tests.processes import running
 
 PIPELINES = str(Path(__file__).with_name("pipelines.py"))
-
-
-def _running(pid: int) -> bool:
-    """Whether a process runs (a zombie left for an init that does not reap has ended)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def _wait_until(predicate: Callable[[], bool], what: str, seconds: float = 90) -> None:
@@ -73,19 +65,19 @@ def test_resume_stops_the_task_a_killed_run_left_before_running_it_again(
         proc.wait(timeout=30)
         if executor == "warm":
             # The zygote hears its socket close and kills the tasks it forked.
-            _wait_until(lambda: not _running(task_pid), "the warm task died with its zygote", 30)
+            _wait_until(lambda: not running(task_pid), "the warm task died with its zygote", 30)
         else:
             time.sleep(1)
-            assert _running(task_pid), "a local task outlives the Headrace process"
+            assert running(task_pid), "a local task outlives the Headrace process"
 
         resumed = cli("runs", "resume", run_id[:8], "--quiet", HEADRACE_EXECUTOR=executor)
         assert resumed.returncode == 0, resumed.stdout + resumed.stderr
-        assert not _running(task_pid)
+        assert not running(task_pid)
     finally:
         with contextlib.suppress(ProcessLookupError):
             proc.kill()
         proc.wait(timeout=30)
-        if task_pid and _running(task_pid):
+        if task_pid and running(task_pid):
             os.killpg(task_pid, signal.SIGKILL)  # what the fix failed to do
 
     assert (work / "ran.txt").read_text().splitlines() == [

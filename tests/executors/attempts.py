@@ -72,15 +72,6 @@ def component_argv(component: Any, executor_input: dict[str, Any]) -> list[str]:
     return [json.dumps(executor_input) if a == "{{$}}" else a for a in argv]
 
 
-def gone(pid: int) -> bool:
-    """Whether a process has exited (a zombie counts as gone)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return True
-    return stat.rsplit(")", 1)[1].split()[0] == "Z"
-
-
 def wait_for(predicate: Callable[[], bool], timeout: float = 10) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():

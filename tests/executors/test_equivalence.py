@@ -28,8 +28,9 @@ from headrace.executors import (
     PythonEnvCache,
     WarmExecutor,
 )
+from tests.processes import running
 
-from .attempts import Recorder, component_argv, gone, make_spec, run_to_end, wait_for
+from .attempts import Recorder, component_argv, make_spec, run_to_end, wait_for
 
 GRACE = 1.0
 _task_ids = itertools.count()
@@ -402,7 +403,7 @@ def test_cancel_kills_the_task_and_its_grandchild(executor: Executor, tmp_path: 
     outcome = recorder.wait(GRACE + 10)
     assert outcome.canceled and not outcome.succeeded
     assert outcome.exit_code == -signal.SIGTERM
-    wait_for(lambda: gone(task) and gone(grandchild), timeout=GRACE + 5)
+    wait_for(lambda: not running(task) and not running(grandchild), timeout=GRACE + 5)
     assert "ready" in spec.log_path.read_text()
 
 
@@ -494,7 +495,7 @@ def test_a_zygote_dying_under_a_task_kills_the_task(warm: WarmExecutor, tmp_path
     outcome = recorder.wait(10)
     assert outcome.exit_code == -signal.SIGKILL and not outcome.succeeded
     assert "warm zygote of this task exited" in spec.log_path.read_text()
-    wait_for(lambda: gone(task) and gone(grandchild))
+    wait_for(lambda: not running(task) and not running(grandchild))
 
 
 def test_a_zygote_outliving_its_executor_ends_its_tasks_and_itself(tmp_path: Path) -> None:
@@ -516,14 +517,14 @@ os.kill(os.getpid(), 9)
     assert died.returncode == -signal.SIGKILL, died.stderr
     zygote = int(died.stdout)
     task, grandchild = (int(p) for p in (spec.workdir / "pids").read_text().split())
-    wait_for(lambda: gone(zygote) and gone(task) and gone(grandchild))
+    wait_for(lambda: not running(zygote) and not running(task) and not running(grandchild))
 
 
 def test_shutdown_stops_the_zygotes(warm: WarmExecutor, tmp_path: Path) -> None:
     zygote = _parent(warm, tmp_path)
     warm.shutdown()
     assert warm.zygote_pids() == []
-    wait_for(lambda: gone(zygote))
+    wait_for(lambda: not running(zygote))
 
 
 def test_max_workers_bounds_running_forks(tmp_path: Path) -> None:
@@ -554,7 +555,7 @@ def test_an_idle_zygote_makes_way_for_another_environment_and_a_busy_one_does_no
         spec = _spec(tmp_path / "six", six_location, outputs={"Output": "STRING"})
         assert run_to_end(executor, spec).succeeded
         assert executor.forks == 2 and base not in executor.zygote_pids()
-        wait_for(lambda: gone(base))
+        wait_for(lambda: not running(base))
 
         sleeping = _spec(tmp_path / "sleeping", spawn_and_sleep)
         handle = executor.start(sleeping, Recorder())

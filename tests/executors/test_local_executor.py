@@ -12,8 +12,9 @@ import pytest
 from headrace.executors import LocalExecutor, PythonEnvCache
 from headrace.executors.local import accelerator_available
 from headrace.spec.resources import Resources
+from tests.processes import running
 
-from .attempts import Recorder, gone, make_spec, run_to_end, wait_for
+from .attempts import Recorder, make_spec, run_to_end, wait_for
 
 
 @pytest.fixture
@@ -86,7 +87,7 @@ def test_cancel_kills_the_whole_process_group(tmp_path: Path, executor: LocalExe
     handle.cancel()
     outcome = recorder.wait(10)
     assert outcome.canceled and not outcome.succeeded
-    wait_for(lambda: gone(child))
+    wait_for(lambda: not running(child))
 
 
 def test_cancel_escalates_to_sigkill_after_the_grace_period(
@@ -107,7 +108,7 @@ def test_background_processes_die_when_the_main_process_exits(
     spec = make_spec(tmp_path, ["sh", "-c", "sleep 60 & echo $! > child.pid"])
     outcome = run_to_end(executor, spec, timeout=10)
     assert outcome.succeeded
-    wait_for(lambda: gone(int((spec.workdir / "child.pid").read_text())))
+    wait_for(lambda: not running(int((spec.workdir / "child.pid").read_text())))
 
 
 def test_spec_env_is_visible_and_cwd_is_the_created_workdir(

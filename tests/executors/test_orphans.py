@@ -14,8 +14,9 @@ import pytest
 
 from headrace.executors import LocalExecutor, ProcessIdentity, PythonEnvCache, stop_orphan
 from headrace.executors._process import process_identity
+from tests.processes import running
 
-from .attempts import Recorder, gone, make_spec, wait_for
+from .attempts import Recorder, make_spec, wait_for
 
 # A task that ignores SIGTERM, with a child in its process group that does too.
 _STUBBORN = (
@@ -61,7 +62,7 @@ def test_the_recorded_group_is_stopped_child_and_all_even_when_it_ignores_sigter
     )
     assert stop_orphan(identity, grace_seconds=0.3) is True
     assert task.wait(timeout=10) == -9
-    wait_for(lambda: gone(child))
+    wait_for(lambda: not running(child))
 
 
 def test_a_pid_with_another_start_time_is_not_killed(task: subprocess.Popen[str]) -> None:
@@ -98,7 +99,7 @@ def test_the_executor_reports_the_tasks_process_before_it_ends(tmp_path: Path) -
     try:
         assert seen.wait(30)
         [identity] = reported
-        assert identity.group == identity.pid and not gone(identity.pid)
+        assert identity.group == identity.pid and running(identity.pid)
         assert process_identity(identity.pid) == identity
     finally:
         handle.cancel()

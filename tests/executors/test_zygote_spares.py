@@ -15,8 +15,9 @@ from kfp import dsl
 
 from headrace.executors import PythonEnvCache, WarmExecutor
 from headrace.executors.base import AttemptSpec
+from tests.processes import running
 
-from .attempts import Recorder, component_argv, gone, make_spec, run_to_end, wait_for
+from .attempts import Recorder, component_argv, make_spec, run_to_end, wait_for
 
 
 @dsl.component(base_image="python:3.11")
@@ -142,7 +143,7 @@ def test_spares_wait_in_sessions_of_their_own_and_end_with_the_zygote(
     # A session (and group) of its own before any task arrives: a signal for it finds the group.
     assert all(os.getsid(pid) == pid for pid in spares)
     warm.shutdown()
-    wait_for(lambda: gone(zygote) and all(gone(pid) for pid in spares))
+    wait_for(lambda: not running(zygote) and not any(running(pid) for pid in spares))
 
 
 def test_a_killed_spare_is_reaped_and_the_next_task_still_forks(

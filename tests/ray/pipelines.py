@@ -1,6 +1,5 @@
 """Pipelines more than one Ray test module runs."""
 
-from pathlib import Path
 
 from kfp import dsl
 
@@ -21,11 +20,3 @@ def write_pid_and_sleep(pid_file: str) -> None:
 @dsl.pipeline
 def sleeper(pid_file: str):
     write_pid_and_sleep(pid_file=pid_file).set_caching_options(False)
-
-
-def alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"

@@ -16,11 +16,12 @@ from headrace.states import RunState
 from headrace.storage.filesystems import read_bytes
 from headrace.storage.logs import LogLocation, read_log
 from headrace.storage.settings import StorageSettings
+from tests.processes import running
 from tests.server.conftest import free_port
 from tests.storage.conftest import bucket, s3_endpoint, storage
 
 from .conftest import RayCluster, RayHarness, wait_until
-from .pipelines import alive, sleeper
+from .pipelines import sleeper
 
 __all__ = ["bucket", "s3_endpoint", "storage"]  # fixtures of the S3-protocol server
 
@@ -168,7 +169,7 @@ def test_a_server_on_ray_runs_and_terminates_a_kfp_client_run(
         pids = [int(p) for p in pid_file.read_text().split()]
         client.terminate_run(run.run_id)
         wait_until(lambda: client.get_run(run.run_id).state == "CANCELED", 60, "CANCELED")
-        wait_until(lambda: not any(alive(pid) for pid in pids), 30, f"{pids} to end")
+        wait_until(lambda: not any(running(pid) for pid in pids), 30, f"{pids} to end")
         detail = client.get_run(run.run_id).run_details.task_details
         (task,) = [t for t in detail if t.display_name == "write-pid-and-sleep"]
         assert task.state == "CANCELED"

@@ -5,9 +5,10 @@ from pathlib import Path
 from kfp import dsl, kubernetes
 
 from headrace.states import AttemptState, RunState, TaskState
+from tests.processes import running
 
 from .conftest import NODE_CPUS, RayHarness, wait_until
-from .pipelines import alive, sleeper
+from .pipelines import sleeper
 
 
 @dsl.component
@@ -91,11 +92,11 @@ def test_terminating_a_run_stops_its_ray_task_and_the_program(
     started = harness.start(sleeper, {"pid_file": str(pid_file)})
     wait_until(lambda: pid_file.exists() and pid_file.read_text() != "", 60, "the task to start")
     pids = [int(p) for p in pid_file.read_text().split()]
-    assert all(alive(pid) for pid in pids)
+    assert all(running(pid) for pid in pids)
     started.engine.cancel()
     run = started.wait()
     assert run.state is RunState.CANCELED
-    wait_until(lambda: not any(alive(pid) for pid in pids), 30, f"the processes {pids} to end")
+    wait_until(lambda: not any(running(pid) for pid in pids), 30, f"the processes {pids} to end")
 
 
 @dsl.component
@@ -141,7 +142,7 @@ def test_losing_the_node_under_a_task_retries_it_on_the_other_node(
     assert f"Ray node {node_id} at 127.0.0.1 died" in Path(attempts[0].log_path).read_text()
     assert harness.node_ids(run.id)[1] != node_id
     first_pid = int(marker.read_text())
-    wait_until(lambda: not alive(first_pid), 30, "the first attempt's process to end")
+    wait_until(lambda: not running(first_pid), 30, "the first attempt's process to end")
 
 
 @dsl.component

@@ -14,6 +14,7 @@ from headrace.engine._resume import STOPPED_ORPHAN
 from headrace.states import RunState
 from headrace.store import Store
 from tests.cli import pipelines
+from tests.processes import running
 from tests.server.conftest import free_port, start_server
 
 
@@ -60,14 +61,6 @@ def test_sigkilled_server_resumes_the_run_without_redoing_finished_tasks(tmp_pat
     ]
 
 
-def _running(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has ended
-
-
 def _second_attempts(home: Path, run_id: str) -> list[tuple[str | None, bool]]:
     """The attempts of the task that hangs: their error, and whether their process is recorded."""
     with Store.connect(f"sqlite:///{home}/headrace.db") as store:
@@ -99,7 +92,7 @@ def test_a_restarted_server_stops_the_local_task_its_killed_predecessor_left(
             server.wait(timeout=30)
         time.sleep(0.2)
         task_pid = int((work / "second.pid").read_text())
-        assert _running(task_pid), "a local task outlives the server that started it"
+        assert running(task_pid), "a local task outlives the server that started it"
 
         server = start_server(home, port, HEADRACE_EXECUTOR="local")
         try:
@@ -109,9 +102,9 @@ def test_a_restarted_server_stops_the_local_task_its_killed_predecessor_left(
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=30)
-        assert not _running(task_pid)
+        assert not running(task_pid)
     finally:
-        if task_pid and _running(task_pid):
+        if task_pid and running(task_pid):
             os.killpg(os.getpgid(task_pid), signal.SIGKILL)  # what the fix failed to do
     assert [error for error, _ in _second_attempts(home, run.run_id)] == [STOPPED_ORPHAN, None]
     assert (work / "ran.txt").read_text().splitlines() == [
