@@ -69,6 +69,9 @@ def test_fails_twice_then_succeeds_with_one_log_per_attempt(harness: Harness) ->
     assert len(set(uris)) == 3
     assert result.artifact("flaky", "out").uri == uris[2]
     assert result.artifact_text("flaky", "out") == "attempt 2"
+    # The failed attempts' scratch stays for inspection; the succeeded ones' went with them.
+    scratch = harness.home / "work" / result.run.id
+    assert sorted(p.name for p in scratch.iterdir()) == [f"{task.id}.0", f"{task.id}.1"]
 
 
 @dsl.pipeline

@@ -12,7 +12,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -405,6 +405,25 @@ def test_cancel_kills_the_task_and_its_grandchild(executor: Executor, tmp_path: 
     assert outcome.exit_code == -signal.SIGTERM
     wait_for(lambda: not running(task) and not running(grandchild), timeout=GRACE + 5)
     assert "ready" in spec.log_path.read_text()
+
+
+def test_a_succeeded_attempts_scratch_is_removed_and_a_failed_ones_kept(
+    paths: _Paths, executor: Executor, tmp_path: Path
+) -> None:
+    def attempt(name: str, component: Any, params: dict[str, Any]) -> tuple[Path, AttemptOutcome]:
+        scratch = tmp_path / name
+        spec = _spec(scratch, component, params, outputs={"Output": "NUMBER_INTEGER"})
+        log_path = tmp_path / f"{name}.log"
+        outcome = run_to_end(executor, replace(spec, scratch=scratch, log_path=log_path))
+        assert log_path.exists()  # the log lives elsewhere and stays either way
+        return scratch, outcome
+
+    succeeded, outcome = attempt("ok", parent_pid, {})
+    assert outcome.output_parameters["Output"] > 0  # read before the directory went
+    wait_for(lambda: not succeeded.exists())  # removed after done, on the attempt's thread
+    failed, outcome = attempt("failed", end_badly, {"how": "raise"})
+    assert outcome.exit_code == 1
+    assert (failed / "work").is_dir()  # where the program ran, for whoever looks into why
 
 
 def test_lightweight_tasks_run_in_children_of_a_zygote(paths: _Paths, tmp_path: Path) -> None:

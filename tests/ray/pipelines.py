@@ -1,6 +1,5 @@
 """Pipelines more than one Ray test module runs."""
 
-
 from kfp import dsl
 
 

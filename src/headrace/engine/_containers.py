@@ -283,6 +283,7 @@ class ContainerLauncher:
             uploads=uploads,
             log_archive_uri=log_uri,
             placement=placement,
+            scratch=attempt_dir,
         )
         return Launch(record.id, weight, spec)
 

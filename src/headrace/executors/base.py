@@ -46,6 +46,10 @@ class AttemptSpec:
     """Where the log is copied when the attempt ends, however it ends."""
     placement: Placement = field(default_factory=Placement)
     """Node constraints from the kfp-kubernetes platform spec (used by cluster executors)."""
+    scratch: Path | None = None
+    """The attempt's own directory (holding `workdir` and its output files), removed where the
+    attempt ran once it succeeded and its outputs were read; a failed or canceled attempt's is
+    kept for inspection."""
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,16 @@
-"""Read and act on stored runs for the API: details with tasks and lineage, terminate, retry."""
+"""Read and act on stored runs for the API: details with tasks and lineage, terminate, retry,
+delete."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 from headrace.errors import HeadraceError, InvalidArgumentError, NotFoundError
 from headrace.states import RunState, TaskKind
+from headrace.storage.layout import run_scratch_dir
 from headrace.store import Store
 from headrace.store.records import LineageRecord, RunRecord, TaskRecord
 
@@ -59,6 +63,13 @@ def terminate_run(store: Store, run_id: str) -> RunRecord:
     """Ask the run's worker to stop it (CANCELING), or cancel it at once if none has it yet."""
     get_run(store, run_id)
     return store.request_cancel(run_id)
+
+
+def delete_run(store: Store, home: Path, run_id: str) -> None:
+    """Delete a stored run, and the scratch its failed attempts left on this machine."""
+    get_run(store, run_id)
+    store.delete_run(run_id)
+    shutil.rmtree(run_scratch_dir(home, run_id), ignore_errors=True)
 
 
 def retry_run(store: Store, run_id: str) -> None:

@@ -38,6 +38,11 @@ def staged_path(uri: str, mount_root: Path) -> Path:
     return mount_root / _MOUNT_NAMES[scheme] / uri.split("://", 1)[1].strip("/")
 
 
+def run_scratch_dir(home: Path, run_id: str) -> Path:
+    """Where a run's attempts keep their scratch directories on this machine."""
+    return home / "work" / run_id
+
+
 @dataclass(frozen=True)
 class RunLayout:
     """Paths for one run: artifacts and archived logs under the roots, scratch under home."""
@@ -66,7 +71,7 @@ class RunLayout:
     # One directory level per attempt, not one per task and one per attempt: each `mkdir` on
     # ext4 costs tens of microseconds, which counted in a task's few milliseconds (issue 5).
     def attempt_dir(self, task_id: str, attempt: int) -> Path:
-        return self.home / "work" / self.run_id / f"{task_id}.{attempt}"
+        return run_scratch_dir(self.home, self.run_id) / f"{task_id}.{attempt}"
 
     def mount_root(self, task_id: str, attempt: int) -> Path:
         """Where an attempt's object-store inputs and outputs are staged."""
