@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from headrace.errors import HeadraceError, StorageError
+from headrace.executors._janitor import Janitor
 from headrace.executors._process import (
     PopenProcess,
     TaskLog,
@@ -123,6 +124,7 @@ class ProcessExecutor:
         self._attempts: set[_Attempt] = set()
         self._attempts_lock = threading.Lock()
         self.workers = Workers(f"{type(self).__name__}-worker")
+        self._janitor = Janitor()
 
     def start(
         self, spec: AttemptSpec, done: DoneCallback, started: StartedCallback | None = None
@@ -145,6 +147,11 @@ class ProcessExecutor:
             attempt.cancel()
         for attempt in attempts:
             attempt.ended.wait(self.grace_seconds + 10)
+        self._janitor.close()
+
+    def remove_scratch(self, path: Path) -> None:
+        """Remove a succeeded attempt's directory soon; shutdown waits until it is gone."""
+        self._janitor.remove(path)
 
     def launch(self, launch: Launch, log: TaskLog) -> TaskProcess | AttemptOutcome:
         """Start the program; an outcome instead when it cannot start."""
@@ -187,7 +194,7 @@ class _Attempt:
         self.done = done
         self.started = started
         self.ended = threading.Event()
-        """Set once the done callback has returned and the scratch directory is removed."""
+        """Set once the done callback has returned."""
         self._lock = threading.Lock()
         self._canceled = False
         self._process: TaskProcess | None = None
@@ -238,11 +245,8 @@ class _Attempt:
         except Exception:
             logger.exception("the done callback of task %s raised", self.spec.task_path)
         if outcome.succeeded and self.spec.scratch is not None:
-            # Its outputs are read: a 10,000-iteration loop leaves no 10,000 directories. After
-            # done, as the engine need not wait: each syscall here gives the GIL away, and
-            # getting it back from a busy engine thread cost 4 ms a task when this came first.
-            # The executor's shutdown waits for it.
-            shutil.rmtree(self.spec.scratch, ignore_errors=True)
+            # Its outputs are read: a 10,000-iteration loop leaves no 10,000 directories.
+            self.executor.remove_scratch(self.spec.scratch)
 
     def _run(self) -> AttemptOutcome:
         spec = self.spec

@@ -96,6 +96,10 @@ class _NodeExecutor(ProcessExecutor):
             return _Guarded(started, self.grace_seconds)
         return started
 
+    def remove_scratch(self, path: Path) -> None:
+        # One attempt per executor here, and no engine thread to spare: no helper process.
+        shutil.rmtree(path, ignore_errors=True)
+
 
 class _Guarded:
     """A task process watched by a guard process that outlives a killed Ray worker."""
