@@ -167,20 +167,24 @@ def test_terminate_cancels_a_run_that_no_worker_has_claimed(
 def test_archive_unarchive_and_delete_a_run(
     api: TestClient, adder_spec: dict[str, Any], tmp_path: Path
 ) -> None:
-    run_id, other_id = (_run(api, pipeline_spec=adder_spec)["run_id"] for _ in range(2))
+    run_id, other_id, pending_id = (_run(api, pipeline_spec=adder_spec)["run_id"] for _ in range(3))
     assert api.post(f"{API}/runs/{run_id}:archive").json() == {}
     assert api.get(f"{API}/runs/{run_id}").json()["storage_state"] == "ARCHIVED"
     assert api.post(f"{API}/runs/{run_id}:unarchive").json() == {}
     assert api.get(f"{API}/runs/{run_id}").json()["storage_state"] == "AVAILABLE"
     # What failed attempts left in the server's home, as the engine lays it out.
     work = tmp_path / "home" / "work"
-    for run in (run_id, other_id):
+    for run in (run_id, other_id, pending_id):
         (work / run / "task.0" / "work").mkdir(parents=True)
         (work / run / "task.0" / "work" / "core").write_text("left by the program")
+    assert api.post(f"{API}/runs/{run_id}:terminate").json() == {}  # no worker: CANCELED now
     assert api.delete(f"{API}/runs/{run_id}").json() == {}
     error_of(api.get(f"{API}/runs/{run_id}"), 404)
     assert not (work / run_id).exists()
     assert (work / other_id / "task.0" / "work" / "core").exists()
+    # A run that has not ended may still have tasks running in its scratch: it stays.
+    assert api.delete(f"{API}/runs/{pending_id}").json() == {}
+    assert (work / pending_id / "task.0" / "work" / "core").exists()
 
 
 def test_unknown_run_ids_are_404_even_as_id_prefixes(

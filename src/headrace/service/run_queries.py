@@ -66,10 +66,14 @@ def terminate_run(store: Store, run_id: str) -> RunRecord:
 
 
 def delete_run(store: Store, home: Path, run_id: str) -> None:
-    """Delete a stored run, and the scratch its failed attempts left on this machine."""
-    get_run(store, run_id)
+    """Delete a stored run, and the scratch its failed attempts left on this machine.
+
+    A run that has not ended keeps its scratch: an engine may still be running its tasks there.
+    """
+    run = get_run(store, run_id)
     store.delete_run(run_id)
-    shutil.rmtree(run_scratch_dir(home, run_id), ignore_errors=True)
+    if run.state.is_final:
+        shutil.rmtree(run_scratch_dir(home, run_id), ignore_errors=True)
 
 
 def retry_run(store: Store, run_id: str) -> None:
