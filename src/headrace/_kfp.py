@@ -4,8 +4,9 @@
 client, requests-oauthlib and more: about two thirds of the package's import time, paid by every
 `headrace run` (and by every pipeline file, which imports kfp.dsl). kfp skips those imports when
 `_KFP_RUNTIME=true` (what its task containers set), so the package is imported that way once,
-then kfp.components and kfp.dsl as kfp/__init__.py would, with the variable unset again (kfp.dsl
-reads it too). `kfp.Client` still works: it is imported on first use.
+then kfp.dsl as kfp/__init__.py would, with the variable unset again (kfp.dsl reads it too).
+`kfp.Client` and `kfp.components` (which imports requests: 50 ms of every `headrace run`) still
+work: they are imported on first use.
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ from types import ModuleType
 from typing import Any
 
 _RUNTIME = "_KFP_RUNTIME"
-_LAZY_SUBMODULES = ("components", "dsl")
+_ON_FIRST_USE = ("components",)
 
 
 def import_kfp() -> None:
-    """Import kfp's package, kfp.components and kfp.dsl; leave kfp.client for first use."""
+    """Import kfp's package and kfp.dsl; leave kfp.client and kfp.components for first use."""
     if "kfp" in sys.modules:
         return
     had = os.environ.get(_RUNTIME)
@@ -35,14 +36,15 @@ def import_kfp() -> None:
             os.environ[_RUNTIME] = had
     if had == "true":
         return  # a kfp task's runtime: kfp/__init__.py itself skips the rest
-    for name in _LAZY_SUBMODULES:
-        importlib.import_module(f"kfp.{name}")
-    setattr(kfp, "__getattr__", _client_on_first_use)  # noqa: B010 - a module's __getattr__
+    importlib.import_module("kfp.dsl")
+    setattr(kfp, "__getattr__", _on_first_use)  # noqa: B010 - a module's __getattr__
 
 
-def _client_on_first_use(name: str) -> Any:
-    """kfp's module __getattr__: `kfp.Client` as kfp/__init__.py would have bound it."""
+def _on_first_use(name: str) -> Any:
+    """kfp's module __getattr__: what kfp/__init__.py would have bound, imported when asked."""
     if name == "Client":
         client: ModuleType = importlib.import_module("kfp.client")
         return client.Client
+    if name in _ON_FIRST_USE:
+        return importlib.import_module(f"kfp.{name}")
     raise AttributeError(f"module 'kfp' has no attribute {name!r}")

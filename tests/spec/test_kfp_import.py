@@ -1,4 +1,4 @@
-"""Headrace imports kfp without kfp.client; kfp.Client still works on first use."""
+"""Headrace imports kfp without kfp.client or kfp.components; both still work on first use."""
 
 import subprocess
 import sys
@@ -7,7 +7,9 @@ _CHECK = """
 import sys
 import headrace
 assert 'kfp.client' not in sys.modules and 'kubernetes' not in sys.modules, 'client imported'
+assert 'kfp.components' not in sys.modules and 'requests' not in sys.modules, 'components imported'
 import kfp
+assert kfp.components.load_component_from_text.__module__ == 'kfp.components.load_yaml_utilities'
 from kfp import compiler, components, dsl
 assert kfp.dsl is dsl and kfp.components is components
 from kfp import Client

@@ -7,20 +7,25 @@ import errno
 import ssl
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
-
-import fsspec
-from fsspec.implementations.local import LocalFileSystem
+from typing import TYPE_CHECKING, Any
 
 from headrace.errors import HeadraceError, StorageError
 from headrace.storage.credentials import CredentialsFileError, read_credentials_file
 from headrace.storage.settings import ObjectStoreSettings, Scheme, StorageSettings, scheme_of
+
+if TYPE_CHECKING:
+    import fsspec
+
+# fsspec is imported where a filesystem is made (about 25 ms): a run whose artifacts and logs
+# stay on this machine never needs it.
 
 
 def filesystem_for(uri: str, settings: StorageSettings) -> tuple[fsspec.AbstractFileSystem, str]:
     """The filesystem that holds `uri`, and the path of `uri` inside it."""
     scheme = scheme_of(uri)
     if scheme == "file":
+        from fsspec.implementations.local import LocalFileSystem
+
         return LocalFileSystem(), uri.removeprefix("file://")
     rest = uri.split("://", 1)[1]
     endpoint = settings.endpoint(scheme)
@@ -68,6 +73,8 @@ def _s3(endpoint: ObjectStoreSettings) -> fsspec.AbstractFileSystem:
         options["secret"] = keys.secret_access_key
         if keys.session_token:
             options["token"] = keys.session_token
+    import fsspec
+
     fs = fsspec.filesystem("s3", **options)
     # s3fs retries some errors on top of botocore's retries; one layer is enough.
     fs.retries = 1
@@ -98,6 +105,8 @@ def _gcs(endpoint: ObjectStoreSettings) -> fsspec.AbstractFileSystem:
         # answer: every operation would wait for its 60 s timeout. The core class speaks JSON.
         fs: fsspec.AbstractFileSystem = gcsfs.core.GCSFileSystem(**options)
         return fs
+    import fsspec
+
     return fsspec.filesystem("gcs", **options)
 
 
@@ -171,6 +180,12 @@ def download(uri: str, local: Path, settings: StorageSettings) -> None:
             fs.get_file(path, str(local))
 
 
+def _is_local(fs: fsspec.AbstractFileSystem) -> bool:
+    from fsspec.implementations.local import LocalFileSystem
+
+    return isinstance(fs, LocalFileSystem)
+
+
 def upload(local: Path, uri: str, settings: StorageSettings) -> None:
     """Copy a local file or directory tree to `uri` (a directory keeps its relative paths)."""
     with storage_errors("upload to", uri, settings):
@@ -179,7 +194,7 @@ def upload(local: Path, uri: str, settings: StorageSettings) -> None:
             for file in sorted(p for p in local.rglob("*") if p.is_file()):
                 fs.put_file(str(file), f"{path}/{file.relative_to(local).as_posix()}")
         else:
-            if isinstance(fs, LocalFileSystem):
+            if _is_local(fs):
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
             fs.put_file(str(local), path)
 
@@ -188,7 +203,7 @@ def write_bytes(uri: str, data: bytes, settings: StorageSettings) -> None:
     """Write `data` as the whole object (or file) at `uri`, replacing what was there."""
     with storage_errors("upload to", uri, settings):
         fs, path = filesystem_for(uri, settings)
-        if isinstance(fs, LocalFileSystem):
+        if _is_local(fs):
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         fs.pipe_file(path, data)
 
