@@ -1,4 +1,4 @@
-"""`headrace run`, `runs list/show` and `logs` as a user calls them."""
+"""`headrace run`, `runs list/show/delete` and `logs` as a user calls them."""
 
 from __future__ import annotations
 
@@ -8,6 +8,9 @@ import subprocess
 import time
 from pathlib import Path
 
+from headrace.service.runs import RunRequest, create_run
+from headrace.spec.loader import load_pipeline
+from headrace.store import Store
 from tests.cli.conftest import HEADRACE, Cli
 
 PIPELINES = str(Path(__file__).with_name("pipelines.py"))
@@ -98,3 +101,34 @@ def test_runs_show_json_documents_every_task_field(cli: Cli) -> None:
     assert {"id", "name", "state", "error", "parameters", "tasks"} <= set(detail)
     for task in detail["tasks"]:
         assert {"name", "path", "kind", "state", "attempts", "outputs", "artifacts"} <= set(task)
+
+
+def test_runs_delete_removes_an_ended_run_and_its_failed_scratch(cli: Cli) -> None:
+    assert cli("run", PIPELINES, "--pipeline", "failing").returncode == 1
+    run_id = cli.json("runs", "list")[0]["id"]
+    scratch = cli.home / "work" / run_id
+    assert [p.name.endswith(".0") for p in scratch.iterdir()] == [True]  # the failed attempt's
+    deleted = cli("runs", "delete", run_id[:8])
+    assert deleted.returncode == 0, deleted.stderr
+    assert run_id in deleted.stdout
+    assert cli.json("runs", "list") == []
+    assert not scratch.exists()
+    again = cli("runs", "delete", run_id)
+    assert again.returncode == 2 and "not found" in again.stderr
+
+
+def test_runs_delete_refuses_a_run_that_has_not_ended_unless_forced(cli: Cli) -> None:
+    cli.home.mkdir(parents=True)
+    with Store.connect(f"sqlite:///{cli.home}/headrace.db") as store:
+        loaded = load_pipeline(Path(PIPELINES), "adder")
+        run = create_run(store, RunRequest(loaded, {"a": 1}, str(cli.home / "artifacts")))
+    scratch = cli.home / "work" / run.id / "task.0"
+    scratch.mkdir(parents=True)  # as if a process were running its task there
+    refused = cli("runs", "delete", run.id)
+    assert refused.returncode == 2
+    assert "PENDING" in refused.stderr and "--force" in refused.stderr
+    assert [r["id"] for r in cli.json("runs", "list")] == [run.id]
+    forced = cli("runs", "delete", run.id, "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert cli.json("runs", "list") == []
+    assert scratch.exists()  # a run that had not ended keeps its scratch

@@ -1,4 +1,4 @@
-"""The `headrace` command line: run pipelines, list and inspect runs, read logs."""
+"""The `headrace` command line: run pipelines; list, inspect, resume and delete runs; read logs."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from headrace.cli._progress import RunProgress
 from headrace.cli._views import run_detail_json, run_json, runs_table, summary_table
 from headrace.config import Settings, load_settings
 from headrace.errors import HeadraceError, NotFoundError
+from headrace.service import run_queries
 from headrace.service.logs import attempt_log
 from headrace.service.namespaces import NamespaceSettings
 from headrace.service.runs import (
@@ -38,7 +39,7 @@ from headrace.store import Store
 from headrace.store.records import DEFAULT_NAMESPACE, AttemptRecord
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
-runs_app = typer.Typer(no_args_is_help=True, help="List and inspect runs.")
+runs_app = typer.Typer(no_args_is_help=True, help="List, inspect, resume and delete runs.")
 app.add_typer(runs_app, name="runs")
 
 _CLI_LEASE_SECONDS = 100 * 365 * 24 * 3600.0
@@ -280,6 +281,28 @@ def runs_resume(
         )
     console.print(f"resuming run [bold]{record.id}[/] of pipeline [bold]{record.pipeline_name}[/]")
     _execute(store, settings, record.id, quiet, settings.max_parallel)
+
+
+@runs_app.command("delete")
+def runs_delete(
+    run_id: Annotated[str, typer.Argument(help="A run id or a unique prefix of one.")],
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Delete a run that has not ended (its scratch is kept)."),
+    ] = False,
+) -> None:
+    """Delete an ended run: its records, and the scratch its failed attempts left."""
+    settings = cli_settings()
+    store = _open_store(settings)
+    record = store.get_run(run_id)
+    if not record.state.is_final and not force:
+        raise HeadraceError(
+            f"run {record.id} is {record.state.value}: a process may still be running it",
+            "wait for it to end, `headrace runs resume` it if its process died, or delete it "
+            "anyway with --force",
+        )
+    run_queries.delete_run(store, settings.home, record.id)
+    console.print(f"deleted run {record.id}", highlight=False)
 
 
 @app.command()
