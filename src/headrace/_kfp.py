@@ -18,7 +18,6 @@ from types import ModuleType
 from typing import Any
 
 _RUNTIME = "_KFP_RUNTIME"
-_ON_FIRST_USE = ("components",)
 
 
 def import_kfp() -> None:
@@ -45,6 +44,6 @@ def _on_first_use(name: str) -> Any:
     if name == "Client":
         client: ModuleType = importlib.import_module("kfp.client")
         return client.Client
-    if name in _ON_FIRST_USE:
-        return importlib.import_module(f"kfp.{name}")
+    if name == "components":
+        return importlib.import_module("kfp.components")
     raise AttributeError(f"module 'kfp' has no attribute {name!r}")

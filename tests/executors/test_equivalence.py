@@ -408,7 +408,7 @@ def test_cancel_kills_the_task_and_its_grandchild(executor: Executor, tmp_path: 
 
 
 def test_a_succeeded_attempts_scratch_is_removed_and_a_failed_ones_kept(
-    paths: _Paths, executor: Executor, tmp_path: Path
+    executor: Executor, tmp_path: Path
 ) -> None:
     def attempt(name: str, component: Any, params: dict[str, Any]) -> tuple[Path, AttemptOutcome]:
         scratch = tmp_path / name

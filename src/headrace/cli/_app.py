@@ -301,7 +301,7 @@ def runs_delete(
             "wait for it to end, `headrace runs resume` it if its process died, or delete it "
             "anyway with --force",
         )
-    run_queries.delete_run(store, settings.home, record.id)
+    run_queries.delete_run(store, settings.home, record)
     console.print(f"deleted run {record.id}", highlight=False)
 
 

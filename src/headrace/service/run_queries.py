@@ -65,15 +65,14 @@ def terminate_run(store: Store, run_id: str) -> RunRecord:
     return store.request_cancel(run_id)
 
 
-def delete_run(store: Store, home: Path, run_id: str) -> None:
+def delete_run(store: Store, home: Path, run: RunRecord) -> None:
     """Delete a stored run, and the scratch its failed attempts left on this machine.
 
     A run that has not ended keeps its scratch: an engine may still be running its tasks there.
     """
-    run = get_run(store, run_id)
-    store.delete_run(run_id)
+    store.delete_run(run.id)
     if run.state.is_final:
-        shutil.rmtree(run_scratch_dir(home, run_id), ignore_errors=True)
+        shutil.rmtree(run_scratch_dir(home, run.id), ignore_errors=True)
 
 
 def retry_run(store: Store, run_id: str) -> None:

@@ -180,12 +180,6 @@ def download(uri: str, local: Path, settings: StorageSettings) -> None:
             fs.get_file(path, str(local))
 
 
-def _is_local(fs: fsspec.AbstractFileSystem) -> bool:
-    from fsspec.implementations.local import LocalFileSystem
-
-    return isinstance(fs, LocalFileSystem)
-
-
 def upload(local: Path, uri: str, settings: StorageSettings) -> None:
     """Copy a local file or directory tree to `uri` (a directory keeps its relative paths)."""
     with storage_errors("upload to", uri, settings):
@@ -194,7 +188,7 @@ def upload(local: Path, uri: str, settings: StorageSettings) -> None:
             for file in sorted(p for p in local.rglob("*") if p.is_file()):
                 fs.put_file(str(file), f"{path}/{file.relative_to(local).as_posix()}")
         else:
-            if _is_local(fs):
+            if scheme_of(uri) == "file":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
             fs.put_file(str(local), path)
 
@@ -203,7 +197,7 @@ def write_bytes(uri: str, data: bytes, settings: StorageSettings) -> None:
     """Write `data` as the whole object (or file) at `uri`, replacing what was there."""
     with storage_errors("upload to", uri, settings):
         fs, path = filesystem_for(uri, settings)
-        if _is_local(fs):
+        if scheme_of(uri) == "file":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         fs.pipe_file(path, data)
 

@@ -98,5 +98,6 @@ def unarchive_run(context: Context, run_id: str) -> Empty:
 
 @router.delete("/runs/{run_id}", response_model=Empty)
 def delete_run(context: Context, run_id: str) -> Empty:
-    run_queries.delete_run(context.store, context.home, run_id)
+    run = run_queries.get_run(context.store, run_id)
+    run_queries.delete_run(context.store, context.home, run)
     return Empty()
