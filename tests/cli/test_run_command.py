@@ -31,6 +31,8 @@ def test_run_succeeds_and_is_listed_with_outputs(cli: Cli) -> None:
     assert leaves["add"]["outputs"] == {"Output": 42}
     assert leaves["add-2"]["outputs"] == {"Output": 43}
     assert all(t["state"] == "SUCCEEDED" and t["attempts"] == 1 for t in leaves.values())
+    # Every attempt succeeded: no scratch is left, not even the run's empty directory.
+    assert list((cli.home / "work").iterdir()) == []
 
 
 def test_second_run_is_cached_unless_caching_is_off(cli: Cli) -> None:

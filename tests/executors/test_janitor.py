@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-from headrace.executors._janitor import Janitor
+import pytest
+
+from headrace.executors._janitor import Janitor, make_scratch_dir
 
 
 def _scratch(root: Path, name: str) -> Path:
@@ -25,6 +28,38 @@ def test_close_returns_once_every_given_directory_is_gone(tmp_path: Path) -> Non
     janitor.close()
     assert [p.name for p in tmp_path.iterdir()] == [kept.name]
     assert (kept / "work" / "nested" / "left.txt").exists()
+
+
+def test_a_run_s_directory_goes_with_its_last_attempt_s_scratch(tmp_path: Path) -> None:
+    succeeded, failed = tmp_path / "succeeded-run", tmp_path / "failed-run"
+    janitor = Janitor()
+    janitor.remove(_scratch(succeeded, "a.0"))
+    janitor.remove(_scratch(succeeded, "b.0"))
+    kept = _scratch(failed, "c.0")
+    janitor.remove(_scratch(failed, "d.0"))
+    janitor.close()
+    assert [p.name for p in tmp_path.iterdir()] == [failed.name]
+    assert [p.name for p in failed.iterdir()] == [kept.name]
+
+
+def test_a_scratch_dir_is_made_when_its_run_s_went_meanwhile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run = tmp_path / "run"
+    real_mkdir, real_rmdir = os.mkdir, os.rmdir
+    removed = []
+
+    def mkdir_and_lose_the_run(path: str | os.PathLike[str], mode: int = 0o777) -> None:
+        real_mkdir(path, mode)
+        if Path(path) == run and not removed:
+            # The janitor removing the run's last other scratch, then the run's empty directory.
+            real_rmdir(run)
+            removed.append(run)
+
+    monkeypatch.setattr(os, "mkdir", mkdir_and_lose_the_run)
+    make_scratch_dir(run / "task.0" / "work")
+    assert removed
+    assert (run / "task.0" / "work").is_dir()
 
 
 def test_a_dead_helper_is_replaced_and_nothing_is_left(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from headrace.errors import HeadraceError, StorageError
-from headrace.executors._janitor import Janitor
+from headrace.executors._janitor import Janitor, make_scratch_dir
 from headrace.executors._process import (
     PopenProcess,
     TaskLog,
@@ -314,7 +314,7 @@ class _Attempt:
                 "has none (no nvidia-smi on PATH and no /dev/nvidia0); run it on a machine with "
                 "a GPU or remove the accelerator request"
             )
-        spec.workdir.mkdir(parents=True, exist_ok=True)
+        make_scratch_dir(spec.workdir)
         _prepare_output_dirs(spec.executor_input)
         try:
             stage_inputs(spec, log)

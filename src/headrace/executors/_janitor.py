@@ -1,7 +1,8 @@
-"""Removing attempts' scratch directories in a helper process, off the engine's GIL."""
+"""Attempts' scratch directories: made, and removed in a helper process off the engine's GIL."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
@@ -12,18 +13,52 @@ from pathlib import Path
 
 logger = logging.getLogger(__name__)
 
-# The helper reads NUL-terminated paths (a path may hold a newline) and removes each one.
+# The helper reads NUL-terminated paths (a path may hold a newline) and removes each one as
+# remove_scratch_dir does (it runs with -I -S, so it cannot import it).
 _PROGRAM = """
-import shutil, sys
+import os, shutil, sys
 pending = b""
 while chunk := sys.stdin.buffer.read1(65536):
     *paths, pending = (pending + chunk).split(b"\\0")
     for path in paths:
         shutil.rmtree(path, ignore_errors=True)
+        try:
+            os.rmdir(os.path.dirname(path))
+        except OSError:
+            pass
 """
 
 _CLOSE_SECONDS = 30.0
 """How long closing waits for the helper to remove what it was given."""
+_MAKE_TRIES = 5
+"""How often making a directory in a scratch tries again when its run's went meanwhile."""
+
+
+def remove_scratch_dir(path: Path) -> None:
+    """Remove an attempt's scratch directory, and its run's once that holds nothing else.
+
+    A run whose attempts all succeeded leaves no empty directory behind. The run's directory
+    can go while another of its attempts is about to make its own there: make_scratch_dir
+    makes it again then.
+    """
+    shutil.rmtree(path, ignore_errors=True)
+    with contextlib.suppress(OSError):  # not empty: another attempt's, or a kept failed one
+        path.parent.rmdir()
+
+
+def make_scratch_dir(path: Path) -> None:
+    """Make a directory inside an attempt's scratch, with its parents.
+
+    Its run's directory may be removed by remove_scratch_dir between the moment it is made
+    and the moment the next level is: make them again then.
+    """
+    for tried in range(1, _MAKE_TRIES + 1):
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+            return
+        except FileNotFoundError:
+            if tried == _MAKE_TRIES:
+                raise
 
 
 class Janitor:
@@ -50,7 +85,7 @@ class Janitor:
                     return
                 except OSError:
                     logger.warning("the scratch janitor died; removing %s here", path)
-        shutil.rmtree(path, ignore_errors=True)
+        remove_scratch_dir(path)
 
     def close(self) -> None:
         """Wait until the helper has removed everything it was given."""

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import IO
 
 from headrace.executors._attempt import Launch, ProcessExecutor, popen_task
+from headrace.executors._janitor import remove_scratch_dir
 from headrace.executors._process import PopenProcess, ProcessExit, TaskLog, TaskProcess
 from headrace.executors.base import AttemptOutcome, AttemptSpec
 from headrace.executors.python_env import PythonEnvCache
@@ -98,7 +99,7 @@ class _NodeExecutor(ProcessExecutor):
 
     def remove_scratch(self, path: Path) -> None:
         # One attempt per executor here, and no engine thread to spare: no helper process.
-        shutil.rmtree(path, ignore_errors=True)
+        remove_scratch_dir(path)
 
 
 class _Guarded:

@@ -48,8 +48,8 @@ class AttemptSpec:
     """Node constraints from the kfp-kubernetes platform spec (used by cluster executors)."""
     scratch: Path | None = None
     """The attempt's own directory (holding `workdir` and its output files), removed where the
-    attempt ran once it succeeded and its outputs were read; a failed or canceled attempt's is
-    kept for inspection."""
+    attempt ran once it succeeded and its outputs were read, with its parent (the run's) once
+    that is empty; a failed or canceled attempt's is kept for inspection."""
 
 
 @dataclass(frozen=True)
