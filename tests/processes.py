@@ -1,7 +1,8 @@
-"""Whether a process still runs, read from /proc the way the tests need it."""
+"""Task processes as the tests see them: whether one still runs, the pids tasks wrote."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 
@@ -17,3 +18,12 @@ def running(pid: int) -> bool:
         return False
     # The command name is in parentheses and may hold spaces and parentheses itself.
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def pids_written(directory: Path, count: int, seconds: float = 60) -> dict[str, int]:
+    """name -> pid of the first `count` tasks that wrote `<name>.pid` in directory (bounded)."""
+    deadline = time.monotonic() + seconds
+    while len(found := sorted(directory.glob("*.pid"))) < count:
+        assert time.monotonic() < deadline, f"only {len(found)} of {count} tasks started"
+        time.sleep(0.05)
+    return {path.stem: int(path.read_text()) for path in found}

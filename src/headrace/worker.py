@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import socket
 import threading
 import uuid
@@ -16,6 +17,7 @@ from headrace.errors import HeadraceError
 from headrace.executors import LogSink
 from headrace.service.runs import make_executor, run_engine
 from headrace.states import RunState
+from headrace.storage.layout import run_scratch_dir
 from headrace.storage.settings import StorageSettings
 from headrace.store import Store
 
@@ -138,8 +140,15 @@ class Worker:
             final = engine.execute(run_id)
             log.info("run %s ended %s", run_id, final.state.value)
         except Exception:
-            log.exception("run %s crashed the engine", run_id)
-            self._store.set_run_state(run_id, RunState.FAILED, error="internal error in Headrace")
+            if not self._store.run_exists(run_id):
+                # Its engine has stopped its tasks: nothing runs in its scratch any more.
+                log.info("run %s was deleted while it ran; its tasks were stopped", run_id)
+                shutil.rmtree(run_scratch_dir(self._options.home, run_id), ignore_errors=True)
+            else:
+                log.exception("run %s crashed the engine", run_id)
+                self._store.set_run_state(
+                    run_id, RunState.FAILED, error="internal error in Headrace"
+                )
         finally:
             done.set()
             heartbeat.join()
@@ -154,7 +163,10 @@ class Worker:
         while not done.wait(min(interval, 1.0)):
             try:
                 if not self._store.renew_lease(run_id, self.worker_id, self._options.lease_seconds):
-                    log.warning("worker %s lost the lease of run %s", self.worker_id, run_id)
+                    if not self._store.run_exists(run_id):
+                        log.info("run %s was deleted: stopping its tasks", run_id)
+                    else:
+                        log.warning("worker %s lost the lease of run %s", self.worker_id, run_id)
                     engine.interrupt()
                     return
                 if not canceled and self._store.get_run(run_id).state is RunState.CANCELING:

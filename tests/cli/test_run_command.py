@@ -12,8 +12,10 @@ from headrace.service.runs import RunRequest, create_run
 from headrace.spec.loader import load_pipeline
 from headrace.store import Store
 from tests.cli.conftest import HEADRACE, Cli
+from tests.processes import pids_written, running
 
 PIPELINES = str(Path(__file__).with_name("pipelines.py"))
+HELD = str(Path(__file__).parents[1] / "worker" / "pipelines.py")
 
 
 def test_run_succeeds_and_is_listed_with_outputs(cli: Cli) -> None:
@@ -134,3 +136,29 @@ def test_runs_delete_refuses_a_run_that_has_not_ended_unless_forced(cli: Cli) ->
     assert forced.returncode == 0, forced.stderr
     assert cli.json("runs", "list") == []
     assert scratch.exists()  # a run that had not ended keeps its scratch
+
+
+def test_a_run_deleted_by_force_under_headrace_run_stops_and_says_so(
+    cli: Cli, tmp_path: Path
+) -> None:
+    work = tmp_path / "w"
+    work.mkdir()
+    args = ["run", HELD, "--pipeline", "three-held", "--param", f"workdir={work}", "-q"]
+    proc = subprocess.Popen(
+        [HEADRACE, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=cli.env()
+    )
+    try:
+        pids = pids_written(work, 2)  # two slots: two of the loop's three tasks
+        run_id = cli.json("runs", "list")[0]["id"]
+        forced = cli("runs", "delete", run_id, "--force")
+        assert forced.returncode == 0, forced.stderr
+        (work / f"{min(pids)}.go").touch()  # one task ends: the engine's next write fails
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 1
+    assert f"run {run_id} was deleted while it ran; its tasks were stopped" in err
+    assert not any(running(pid) for pid in pids.values())
+    assert len(list(work.glob("*.pid"))) == 2  # nothing started after the deletion

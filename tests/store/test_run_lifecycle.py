@@ -128,7 +128,10 @@ def test_deleting_a_run_deletes_its_tasks_attempts_events_and_artifacts(
     store.record_event(task, model.id, "OUTPUT", "model", 0)
     keep = make_run()
     kept_task = _task(store, keep.id, "train")
+    assert store.run_exists(run.id)
     store.delete_run(run.id)
+    assert not store.run_exists(run.id) and store.run_exists(keep.id)
+    assert not store.run_exists(keep.id[:8])  # a prefix names no run here
     with pytest.raises(NotFoundError):
         store.get_run(run.id)
     with pytest.raises(NotFoundError):

@@ -38,3 +38,24 @@ def fix_and_retry(workdir: str):
     with dsl.ParallelFor(["a", "b", "c"]) as item:
         fixed = flaky(workdir=workdir, name=item).after(first)
     record(workdir=workdir, name="last").after(fixed)
+
+
+@dsl.component(base_image="python:3.11")
+def hold(workdir: str, name: str) -> str:
+    import os
+    import time
+
+    pid_file = os.path.join(workdir, f"{name}.pid")
+    with open(pid_file + ".tmp", "w") as f:
+        f.write(str(os.getpid()))
+    os.rename(pid_file + ".tmp", pid_file)  # whole, or not there yet
+    deadline = time.monotonic() + 300
+    while not os.path.exists(os.path.join(workdir, f"{name}.go")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return name
+
+
+@dsl.pipeline(name="three-held")
+def three_held(workdir: str):
+    with dsl.ParallelFor(["a", "b", "c"]) as item:
+        hold(workdir=workdir, name=item)

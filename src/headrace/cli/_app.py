@@ -183,6 +183,10 @@ def _execute(store: Store, settings: Settings, run_id: str, quiet: bool, max_par
     finally:
         executor.shutdown()
     if "error" in result:
+        if isinstance(result["error"], Exception) and not store.run_exists(run_id):
+            message = f"run {run_id} was deleted while it ran; its tasks were stopped"
+            err_console.print(message, soft_wrap=True, highlight=False)
+            raise typer.Exit(1)
         raise result["error"]
     final = result["run"]
     console.print(summary_table(store.list_tasks(final.id)))
@@ -288,7 +292,7 @@ def runs_delete(
     run_id: Annotated[str, typer.Argument(help="A run id or a unique prefix of one.")],
     force: Annotated[
         bool,
-        typer.Option("--force", help="Delete a run that has not ended (its scratch is kept)."),
+        typer.Option("--force", help="Delete a run that has not ended; its tasks are stopped."),
     ] = False,
 ) -> None:
     """Delete an ended run: its records, and the scratch its failed attempts left."""

@@ -33,6 +33,9 @@ from headrace.store.records import NewTask, RunRecord
 
 log = logging.getLogger("headrace.engine")
 
+_STOP_SECONDS = 60.0
+"""How long a failed engine waits for the attempts it stops (their grace period included)."""
+
 
 class RunEngine(DagWalker):
     """Executes one stored run to its end; `cancel()` may be called from any thread."""
@@ -102,7 +105,11 @@ class RunEngine(DagWalker):
                 self._begin_cancel()
             self._flush_task_writes()
         with self._store.keep_connection():
-            self._loop(root)
+            try:
+                self._loop(root)
+            except BaseException:
+                self._stop_attempts()
+                raise
         if self._interrupted:
             log.info("run %s interrupted; it stays %s for another worker", run.id, run.state)
             return self._store.get_run(run.id)
@@ -311,6 +318,24 @@ class RunEngine(DagWalker):
         attempts = f" after {node.attempts} attempts" if node.attempts > 1 else ""
         why = f"; {decision.reason}" if decision.reason else ""
         self._finish(node, TaskState.FAILED, f"{error}{attempts}{why}")
+
+    def _stop_attempts(self) -> None:
+        """When the loop fails (the run deleted under it, a database gone): stop the attempts it
+        started and wait for them to end, so that no task outlives its engine."""
+        pending = set(self._running)
+        for launch in self._running.values():
+            if launch.handle is not None:
+                launch.handle.cancel()
+        deadline = time.monotonic() + _STOP_SECONDS
+        while pending and (left := deadline - time.monotonic()) > 0:
+            try:
+                event = self._events.get(timeout=left)
+            except queue.Empty:
+                break
+            if event[0] == "done":
+                pending.discard(event[1])
+        if pending:
+            log.warning("%d attempts of run %s did not end in time", len(pending), self._run.id)
 
     def _interrupt(self) -> None:
         self._interrupted = True

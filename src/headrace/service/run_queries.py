@@ -69,6 +69,8 @@ def delete_run(store: Store, home: Path, run: RunRecord) -> None:
     """Delete a stored run, and the scratch its failed attempts left on this machine.
 
     A run that has not ended keeps its scratch: an engine may still be running its tasks there.
+    A worker's engine stops them once the run is gone and the worker then removes the scratch;
+    another engine (`headrace run`) stops them when its next write fails.
     """
     store.delete_run(run.id)
     if run.state.is_final:

@@ -111,6 +111,11 @@ class RunsMixin(StoreBase):
             assert row is not None
             return _convert.run_record(row)
 
+    def run_exists(self, run_id: str) -> bool:
+        """Whether a run with exactly this id is stored (one deleted while it ran is not)."""
+        with self._read.begin() as s:
+            return s.scalar(select(RunRow.id).where(RunRow.id == run_id)) is not None
+
     def list_runs(
         self, namespace: str | None = None, limit: int = 50, offset: int = 0
     ) -> list[RunRecord]:
