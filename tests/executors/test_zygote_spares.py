@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import socket
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ import pytest
 from kfp import dsl
 
 from headrace.executors import PythonEnvCache, WarmExecutor
+from headrace.executors._zygote import _signal_child
 from headrace.executors.base import AttemptSpec
 from tests.processes import running
 
@@ -152,14 +154,32 @@ def test_spares_wait_in_sessions_of_their_own_and_end_with_the_zygote(
     warm: WarmExecutor, tmp_path: Path
 ) -> None:
     zygote = _task_parent(warm, tmp_path / "1")
-    wait_for(lambda: bool(_children(zygote)))
-    spares = _children(zygote)
     # A session (and group) of its own before any task arrives: a signal for it finds the group.
-    sessions = _sessions(spares)
-    assert sessions
-    assert all(sid == pid for pid, sid in sessions.items())
+    # A spare just forked makes its session a moment later (the zygote signals the spare itself
+    # until then), and the children listed may include the first task's own process, which the
+    # zygote reaps: wait until what is there settles.
+    spares: list[int] = []
+
+    def spares_lead_their_sessions() -> bool:
+        spares[:] = [pid for pid in _children(zygote) if running(pid)]
+        sessions = _sessions(spares)
+        return bool(sessions) and all(sid == pid for pid, sid in sessions.items())
+
+    wait_for(spares_lead_their_sessions)
     warm.shutdown()
     wait_for(lambda: not running(zygote) and not any(running(pid) for pid in spares))
+
+
+def test_a_child_that_leads_no_group_yet_is_signalled_itself() -> None:
+    # As a spare between its fork and its setsid, with a cancel already on its way: in the
+    # zygote's group, with none of its own.
+    child = subprocess.Popen(["sleep", "60"])
+    try:
+        _signal_child(child.pid, signal.SIGTERM)
+        assert child.wait(timeout=10) == -signal.SIGTERM
+    finally:
+        child.kill()
+        child.wait()
 
 
 def test_a_killed_spare_is_reaped_and_the_next_task_still_forks(

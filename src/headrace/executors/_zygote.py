@@ -189,7 +189,7 @@ class _Server:
                     if (task := self._fork_promised()) is not None:
                         return task
                 elif message["op"] == "signal" and message["pid"] in self.children:
-                    _signal_group(message["pid"], signal.Signals(message["signal"]))
+                    _signal_child(message["pid"], signal.Signals(message["signal"]))
 
     def _fork_spare(self) -> _Task | None:
         """Fork a spare and give its socket to Headrace; in the spare, wait for its task."""
@@ -560,6 +560,22 @@ def _drain(fd: int) -> bool:
 def _signal_group(pid: int, sig: signal.Signals) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, sig)
+
+
+def _signal_child(pid: int, sig: signal.Signals) -> None:
+    """Signal a child not yet reaped and its group.
+
+    A spare forked a moment ago may not have made its session yet (a busy machine can hold it
+    between fork and setsid), and a task may already be on its way to it: then there is no
+    group to signal, and the child itself is (its pid cannot be reused until it is reaped).
+    """
+    try:
+        os.killpg(pid, sig)
+    except ProcessLookupError:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, sig)
+    except PermissionError:
+        pass
 
 
 def _warm_up() -> None:
