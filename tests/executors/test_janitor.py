@@ -9,6 +9,8 @@ import pytest
 
 from headrace.executors._janitor import Janitor, make_scratch_dir
 
+from .attempts import wait_for
+
 
 def _scratch(root: Path, name: str) -> Path:
     path = root / name
@@ -40,6 +42,19 @@ def test_a_run_s_directory_goes_with_its_last_attempt_s_scratch(tmp_path: Path) 
     janitor.close()
     assert [p.name for p in tmp_path.iterdir()] == [failed.name]
     assert [p.name for p in failed.iterdir()] == [kept.name]
+
+
+def test_a_run_s_empty_directory_goes_once_nothing_else_is_given_for_a_second(
+    tmp_path: Path,
+) -> None:
+    run = tmp_path / "run"
+    janitor = Janitor()
+    try:
+        janitor.remove(_scratch(run, "a.0"))
+        wait_for(lambda: not (run / "a.0").exists())
+        wait_for(lambda: not run.exists())  # without closing: a server's janitor never closes
+    finally:
+        janitor.close()
 
 
 def test_a_scratch_dir_is_made_when_its_run_s_went_meanwhile(

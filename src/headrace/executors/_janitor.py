@@ -13,19 +13,37 @@ from pathlib import Path
 
 logger = logging.getLogger(__name__)
 
-# The helper reads NUL-terminated paths (a path may hold a newline) and removes each one as
-# remove_scratch_dir does (it runs with -I -S, so it cannot import it).
+# The helper reads NUL-terminated paths (a path may hold a newline) and removes each one. A
+# removed directory's parent (its run's directory) goes too once empty, but only after a second
+# with nothing to remove, or at the end: a chain of tasks then does not remove and make its run's
+# directory again for every task, and a new directory costs more for a while after many were
+# deleted (ext4 without a journal skips recently freed inodes). -I -S: it cannot import Headrace.
 _PROGRAM = """
-import os, shutil, sys
+import os, select, shutil, sys
+
+def remove_empty(parents):
+    for parent in parents:
+        try:
+            os.rmdir(parent)
+        except OSError:
+            pass
+    parents.clear()
+
+fd = sys.stdin.fileno()
 pending = b""
-while chunk := sys.stdin.buffer.read1(65536):
+parents = set()
+while True:
+    if parents and not select.select([fd], [], [], 1.0)[0]:
+        remove_empty(parents)
+        continue
+    chunk = os.read(fd, 65536)
+    if not chunk:
+        break
     *paths, pending = (pending + chunk).split(b"\\0")
     for path in paths:
         shutil.rmtree(path, ignore_errors=True)
-        try:
-            os.rmdir(os.path.dirname(path))
-        except OSError:
-            pass
+        parents.add(os.path.dirname(path))
+remove_empty(parents)
 """
 
 _CLOSE_SECONDS = 30.0
