@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 import socket
 import threading
 import uuid
@@ -15,9 +14,9 @@ from pathlib import Path
 from headrace.engine import RunEngine
 from headrace.errors import HeadraceError
 from headrace.executors import LogSink
+from headrace.service.run_queries import remove_run_scratch
 from headrace.service.runs import make_executor, run_engine
 from headrace.states import RunState
-from headrace.storage.layout import run_scratch_dir
 from headrace.storage.settings import StorageSettings
 from headrace.store import Store
 
@@ -143,7 +142,7 @@ class Worker:
             if not self._store.run_exists(run_id):
                 # Its engine has stopped its tasks: nothing runs in its scratch any more.
                 log.info("run %s was deleted while it ran; its tasks were stopped", run_id)
-                shutil.rmtree(run_scratch_dir(self._options.home, run_id), ignore_errors=True)
+                remove_run_scratch(self._options.home, run_id)
             else:
                 log.exception("run %s crashed the engine", run_id)
                 self._store.set_run_state(

@@ -32,7 +32,7 @@ def test_close_returns_once_every_given_directory_is_gone(tmp_path: Path) -> Non
     assert (kept / "work" / "nested" / "left.txt").exists()
 
 
-def test_a_run_s_directory_goes_with_its_last_attempt_s_scratch(tmp_path: Path) -> None:
+def test_at_close_only_runs_with_a_kept_scratch_keep_their_directory(tmp_path: Path) -> None:
     succeeded, failed = tmp_path / "succeeded-run", tmp_path / "failed-run"
     janitor = Janitor()
     janitor.remove(_scratch(succeeded, "a.0"))

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,20 +15,9 @@ from headrace.service.runs import RunRequest, create_run, make_executor, run_eng
 from headrace.spec.loader import load_pipeline
 from headrace.store import Store
 from headrace.worker import Worker, WorkerOptions
+from tests.executors.attempts import wait_for
 from tests.processes import pids_written, running
 from tests.worker import pipelines
-
-
-@pytest.fixture
-def home(tmp_path: Path) -> Path:
-    return tmp_path / "home"
-
-
-@pytest.fixture
-def store(home: Path) -> Iterator[Store]:
-    s = Store.connect(f"sqlite:///{home / 'headrace.db'}")
-    yield s
-    s.close()
 
 
 def _submit(store: Store, home: Path, work: Path) -> str:
@@ -40,13 +27,6 @@ def _submit(store: Store, home: Path, work: Path) -> str:
         load_pipeline(path), {"workdir": str(work)}, str(home / "artifacts"), cache_enabled=False
     )
     return create_run(store, request).id
-
-
-def _wait_gone(pids: list[int], seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while any(running(pid) for pid in pids):
-        assert time.monotonic() < deadline, "a task of the deleted run still runs"
-        time.sleep(0.05)
 
 
 @pytest.mark.parametrize("executor", ["local", "warm"])
@@ -96,11 +76,8 @@ def test_a_worker_stops_a_deleted_run_and_removes_its_scratch(
         scratch = home / "work" / run_id
         assert scratch.is_dir()
         delete_run(store, home, store.get_run(run_id))
-        _wait_gone(pids)
-        deadline = time.monotonic() + 30
-        while worker.active_runs() or scratch.exists():
-            assert time.monotonic() < deadline, "the worker kept the deleted run or its scratch"
-            time.sleep(0.05)
+        wait_for(lambda: not any(running(pid) for pid in pids), timeout=30)
+        wait_for(lambda: not worker.active_runs() and not scratch.exists(), timeout=30)
     finally:
         worker.stop()
     assert len(list(work.glob("*.pid"))) == 2  # nothing of it started after the deletion

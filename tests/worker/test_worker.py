@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,18 +14,6 @@ from headrace.states import RunState
 from headrace.store import Store
 from headrace.worker import Worker, WorkerOptions
 from tests.worker import pipelines
-
-
-@pytest.fixture
-def home(tmp_path: Path) -> Path:
-    return tmp_path / "home"
-
-
-@pytest.fixture
-def store(home: Path) -> Iterator[Store]:
-    s = Store.connect(f"sqlite:///{home / 'headrace.db'}")
-    yield s
-    s.close()
 
 
 @pytest.fixture(scope="module")

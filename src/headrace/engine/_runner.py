@@ -323,9 +323,7 @@ class RunEngine(DagWalker):
         """When the loop fails (the run deleted under it, a database gone): stop the attempts it
         started and wait for them to end, so that no task outlives its engine."""
         pending = set(self._running)
-        for launch in self._running.values():
-            if launch.handle is not None:
-                launch.handle.cancel()
+        self._cancel_running()
         deadline = time.monotonic() + _STOP_SECONDS
         while pending and (left := deadline - time.monotonic()) > 0:
             try:
@@ -337,11 +335,15 @@ class RunEngine(DagWalker):
         if pending:
             log.warning("%d attempts of run %s did not end in time", len(pending), self._run.id)
 
-    def _interrupt(self) -> None:
-        self._interrupted = True
+    def _cancel_running(self) -> None:
+        """Ask the executor to stop every running attempt; each still reports its end."""
         for launch in list(self._running.values()):
             if launch.handle is not None:
                 launch.handle.cancel()
+
+    def _interrupt(self) -> None:
+        self._interrupted = True
+        self._cancel_running()
         self._ready.clear()
         self._timers.clear()
         self._finished.clear()
@@ -351,9 +353,7 @@ class RunEngine(DagWalker):
             return
         self._canceling = True
         self._store.set_run_state(self._run.id, RunState.CANCELING)
-        for launch in list(self._running.values()):
-            if launch.handle is not None:
-                launch.handle.cancel()
+        self._cancel_running()
         while self._ready:
             self._finish(self._ready.popleft(), TaskState.CANCELED, "run canceled")
         while self._timers:

@@ -67,8 +67,9 @@ def remove_scratch_dir(path: Path) -> None:
 def make_scratch_dir(path: Path) -> None:
     """Make a directory inside an attempt's scratch, with its parents.
 
-    Its run's directory may be removed by remove_scratch_dir between the moment it is made
-    and the moment the next level is: make them again then.
+    Its run's directory may be removed (by the helper once it is empty and idle, or by
+    remove_scratch_dir) between the moment it is made and the moment the next level is: make
+    them again then.
     """
     for tried in range(1, _MAKE_TRIES + 1):
         try:

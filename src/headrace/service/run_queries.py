@@ -74,7 +74,12 @@ def delete_run(store: Store, home: Path, run: RunRecord) -> None:
     """
     store.delete_run(run.id)
     if run.state.is_final:
-        shutil.rmtree(run_scratch_dir(home, run.id), ignore_errors=True)
+        remove_run_scratch(home, run.id)
+
+
+def remove_run_scratch(home: Path, run_id: str) -> None:
+    """Remove what a run's attempts left in their scratch on this machine, once none runs."""
+    shutil.rmtree(run_scratch_dir(home, run_id), ignore_errors=True)
 
 
 def retry_run(store: Store, run_id: str) -> None:
